@@ -1,0 +1,14 @@
+"""The error types callers act on; their messages are safe to show to a user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ReportReadError(Exception):
+    """A report file could not be read; the caller skips it and reports `path` and `reason`."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")

@@ -1,0 +1,36 @@
+"""Open any supported report file as cleaned lines, whatever its format."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .decoding import read_txt
+from .docx_reader import read_docx
+from .errors import ReportReadError
+from .source import SourceDocument, SourceLine
+
+READERS = {".txt": read_txt, ".docx": read_docx}
+SUPPORTED_SUFFIXES = tuple(READERS)
+
+# Left behind by converters: [bookmark: _GoBack], zero-width spaces, soft hyphens.
+_LEFTOVERS = re.compile(r"\[bookmark:[^\]]*\]|[\u200b-\u200d\u2060\ufeff\u00ad]")
+
+
+def is_report(path: Path) -> bool:
+    """Whether a file in the archive is a report (Word's ~$ lock files are not)."""
+    return path.suffix.lower() in READERS and not path.name.startswith(("~$", "."))
+
+
+def read_report(path: Path) -> SourceDocument:
+    """The report's lines, stripped of conversion leftovers and surrounding white space."""
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise ReportReadError(path, f"unsupported file type {path.suffix!r}; use .txt or .docx")
+    document = reader(path)
+    lines = [
+        SourceLine(_LEFTOVERS.sub("", line.text).strip(), line.level) for line in document.lines
+    ]
+    if not any(line.text for line in lines):
+        raise ReportReadError(path, "no text in the file")
+    return SourceDocument(lines, document.encoding, document.warnings)

@@ -1,0 +1,99 @@
+"""The record of one report: metadata with its evidence, the section outline, the passages.
+
+Records are plain data: everything downstream (index, search, pages, JSON) reads them and
+nothing reads the file again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+CATEGORIES: dict[str, str] = {
+    "measures": "主要举措和成效",
+    "leadership": "第一责任人职责",
+    "problems": "存在的不足和原因",
+    "plans": "下一年度主要安排",
+    "other": "其他情况",
+}
+
+METADATA_FIELDS = ("title", "town", "county", "province", "year")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a metadata value came from: the phrase, its character offset, and how it was read."""
+
+    phrase: str
+    start: int
+    source: str  # "title", "opening", "body", "override"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading of the outline; `start`/`end` are character offsets into `Record.text`."""
+
+    heading: str
+    level: int
+    path: tuple[str, ...]
+    categories: tuple[str, ...]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A paragraph of body text and the section it sits under (-1: before the first heading)."""
+
+    text: str
+    start: int
+    section: int
+
+
+@dataclass
+class Record:
+    file: str
+    text: str
+    title: str | None = None
+    town: str | None = None
+    county: str | None = None
+    province: str | None = None
+    year: int | None = None
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+    sections: list[Section] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    encoding: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def section_path(self, index: int) -> tuple[str, ...]:
+        """The headings above and including section `index`; () for the preamble."""
+        if index < 0:
+            return ()
+        section = self.sections[index]
+        return (*section.path, section.heading)
+
+    def section_categories(self, index: int) -> tuple[str, ...]:
+        return self.sections[index].categories if index >= 0 else ("other",)
+
+    def to_json(self) -> dict:
+        """The record as the JSON object `indexer inspect --json` prints."""
+        return {
+            "file": self.file,
+            **{name: getattr(self, name) for name in METADATA_FIELDS},
+            "sections": [
+                {
+                    "heading": s.heading,
+                    "level": s.level,
+                    "path": list(s.path),
+                    "categories": list(s.categories),
+                    "start": s.start,
+                    "end": s.end,
+                }
+                for s in self.sections
+            ],
+            "passages": [
+                {"text": p.text, "start": p.start, "section": p.section} for p in self.passages
+            ],
+            "evidence": {name: asdict(ev) for name, ev in self.evidence.items()},
+            "encoding": self.encoding,
+            "warnings": self.warnings,
+        }
