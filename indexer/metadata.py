@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .normalize import normalize
 from .numbering import digit_year
-from .outline import Line
+from .outline import Line, numbering_scheme
 from .records import Evidence
 
 _CJK = r"[\u4e00-\u9fff]"
@@ -72,6 +72,8 @@ def find_title(lines: list[Line]) -> tuple[str, int, int] | None:
     parts: list[str] = []
     for index, line in enumerate(lines[:3]):
         if len(line.text) > 60 or re.search(r"[。，,；;：:]", line.norm):
+            return None
+        if numbering_scheme(line.norm):
             return None
         parts.append(line.text)
         if _TITLE_END.search(line.norm):
@@ -131,7 +133,7 @@ def find_places(
     """Town, county and province: the title first, then document names, then the opening."""
     sources: list[list[Place]] = []
     if title:
-        sources.append([(normalize(title[0]), title[0], title[1], "title")])
+        sources.append([(metadata_text(normalize(title[0])), title[0], title[1], "title")])
     sources.append(
         [
             (m.group(1), text[m.start(1) : m.end(1)], m.start(1), "document name")

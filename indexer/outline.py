@@ -58,7 +58,17 @@ def heading_text(line: str, limit: int = MAX_HEADING_CHARS) -> str:
     return line if len(line) <= limit else ""
 
 
-def _scheme(norm: str) -> tuple[str, int] | None:
+def _inline_heading(run: str) -> str:
+    """一是… up to its sentence's end, or its first clause when the sentence runs long."""
+    text = heading_text(run, MAX_INLINE_HEADING_CHARS)
+    if text:
+        return text
+    comma = re.search(r"[，,]", run)
+    return run[: comma.end()] if comma and comma.end() <= MAX_INLINE_HEADING_CHARS else run[:20]
+
+
+def numbering_scheme(norm: str) -> tuple[str, int] | None:
+    """The outline scheme and number a line starts with, such as ("chinese_paren", 2)."""
     for name, pattern in _SCHEMES:
         match = pattern.match(norm)
         if match:
@@ -71,7 +81,7 @@ def _scheme(norm: str) -> tuple[str, int] | None:
 def _numbered_lines(lines: list[Line]) -> dict[int, tuple[str, int]]:
     numbered = {}
     for index, line in enumerate(lines):
-        found = _scheme(line.norm)
+        found = numbering_scheme(line.norm)
         if found and heading_text(line.text):
             numbered[index] = found
     _promote_lost_autonumbers(numbered)
@@ -126,8 +136,7 @@ def _with_inline(lines: list[Line], headings: list[Heading]) -> list[Heading]:
         for match in _INLINE.finditer(line.norm):
             value = ordinal(match.group(1) or match.group(2))
             if value == 1 or value == expected:
-                text = heading_text(line.text[match.start() :], MAX_INLINE_HEADING_CHARS)
-                text = text or line.text[match.start() : match.start() + MAX_INLINE_HEADING_CHARS]
+                text = _inline_heading(line.text[match.start() :])
                 result.append(Heading(text, level, line.start + match.start(), None))
                 expected = value + 1
     return result
