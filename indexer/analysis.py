@@ -54,9 +54,18 @@ def _word_spans(norm: str) -> Iterator[tuple[str, int, int]]:
 
 
 class JiebaTokenizer(Tokenizer):
-    def __call__(self, value: str, positions: bool = False, chars: bool = False,
-                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
-                 start_char: int = 0, mode: str = "", **kwargs) -> Iterator[Token]:
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for ordinal, (word, start, end) in enumerate(_word_spans(normalize(value))):
             token.text = word
@@ -83,9 +92,18 @@ def grams(text: str) -> set[str]:
 class GramTokenizer(Tokenizer):
     """Distinct 1- and 2-character grams; no positions, since search checks the text itself."""
 
-    def __call__(self, value: str, positions: bool = False, chars: bool = False,
-                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
-                 start_char: int = 0, mode: str = "", **kwargs) -> Iterator[Token]:
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for ordinal, gram in enumerate(sorted(grams(value))):
             token.text = gram

@@ -1,15 +1,35 @@
-"""The `fazhi-index` command (also `python -m indexer`): a thin layer over the library."""
+"""The `fazhi-index` command (also `python -m indexer`): a thin layer over the library.
+
+Each command calls one library function and turns its errors into a message and an exit
+status: 0 success, 1 a file failed or a query could not be read, 2 bad usage.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
 from .errors import ReportReadError
 from .extract import build_record
+from .query import QueryError
 from .records import CATEGORIES, METADATA_FIELDS, Record
+from .search import SORTS, SearchRequest, search
+from .store import (
+    ARCHIVE_ENV,
+    INDEX_ENV,
+    ArchiveIndex,
+    IndexUnavailable,
+    UpdateInProgress,
+    default_archive_dir,
+    default_index_dir,
+)
+from .update import UpdateSummary, update_index
+
+INDEX_HELP = f"Index folder (default: ${INDEX_ENV} or var/index)."
 
 
 @click.group()
@@ -54,3 +74,160 @@ def summary(record: Record) -> str:
         names = ", ".join(CATEGORIES.get(c, c) for c in section.categories)
         lines.append(f"{'  ' * section.level}{section.heading}  [{names}]")
     return "\n".join(lines)
+
+
+@main.command()
+@click.option(
+    "--archive",
+    type=click.Path(path_type=Path, file_okay=False),
+    help=f"Folder of reports (default: ${ARCHIVE_ENV} or archive).",
+)
+@click.option(
+    "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), help=INDEX_HELP
+)
+@click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating.")
+def update(archive: Path | None, index_dir: Path | None, full: bool) -> None:
+    """Bring the index up to date with the archive folder; safe to run from cron.
+
+    New files are added, changed ones re-indexed, deleted ones removed. A file that cannot
+    be read is reported and skipped (exit status 1); the others are still indexed.
+
+    Example: fazhi-index update --archive /srv/reports --index /srv/fazhi-index
+    """
+    archive = archive or default_archive_dir()
+    index_dir = index_dir or default_index_dir()
+    interactive = sys.stderr.isatty()
+    bar = tqdm(desc="indexing", unit="file", disable=not interactive, file=sys.stderr)
+
+    def progress(name: str, outcome: str) -> None:
+        bar.update(1)
+        if not interactive and outcome != "unchanged":
+            click.echo(f"{outcome}: {name}", err=True)
+
+    try:
+        with bar:
+            result = update_index(archive, index_dir, full=full, progress=progress)
+    except UpdateInProgress as error:
+        raise click.ClickException(str(error)) from error
+    except FileNotFoundError as error:
+        raise click.ClickException(str(error)) from error
+    _print_update_summary(result)
+    if result.failed:
+        sys.exit(1)
+
+
+def _print_update_summary(result: UpdateSummary) -> None:
+    for name, reason in result.failed:
+        click.echo(f"failed: {name}: {reason}", err=True)
+    click.echo(result.line())
+
+
+@main.command("search")
+@click.argument("query", required=False, default="")
+@click.option("--town", help="Town, or the start of its name (庙坝).")
+@click.option("--county", help="County or district, or the start of its name.")
+@click.option("--year", type=int, help="Only reports on this year.")
+@click.option("--years", metavar="A-B", help="Only reports on years A to B (2019-2021).")
+@click.option("--section", help="A part (problems, 问题不足, plans…) or words of a heading.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Reports to show."
+)
+@click.option(
+    "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), help=INDEX_HELP
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--queries",
+    type=click.File(encoding="utf-8"),
+    help="Run one query per line of this file; prints one JSON object per line.",
+)
+def search_command(
+    query: str,
+    town: str | None,
+    county: str | None,
+    year: int | None,
+    years: str | None,
+    section: str | None,
+    sort: str,
+    limit: int,
+    index_dir: Path | None,
+    as_json: bool,
+    queries,
+) -> None:
+    """Search the index. Words are matched exactly as written; see the README for syntax.
+
+    \b
+    Examples:
+      fazhi-index search 小事不出村
+      fazhi-index search '扫黑除恶 宣传 -禁毒' --years 2020-2022 --json
+      fazhi-index search --section problems --year 2021
+    """
+    year_from, year_to = _year_span(year, years)
+    request = SearchRequest(
+        query=query,
+        town=town,
+        county=county,
+        year_from=year_from,
+        year_to=year_to,
+        section=section,
+        sort=sort,
+        limit=limit,
+    )
+    archive_index = ArchiveIndex(index_dir or default_index_dir())
+    try:
+        if queries:
+            for line in queries:
+                results = _run(archive_index, _with_query(request, line.rstrip("\n")))
+                click.echo(json.dumps(results, ensure_ascii=False))
+            return
+        results = _run(archive_index, request)
+        click.echo(
+            json.dumps(results, ensure_ascii=False, indent=2) if as_json else render(results)
+        )
+    finally:
+        archive_index.close()
+
+
+def _with_query(request: SearchRequest, query: str) -> SearchRequest:
+    return SearchRequest(**{**request.__dict__, "query": query})
+
+
+def _run(archive_index: ArchiveIndex, request: SearchRequest) -> dict:
+    try:
+        return search(archive_index, request).to_json()
+    except (QueryError, IndexUnavailable) as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _year_span(year: int | None, years: str | None) -> tuple[int | None, int | None]:
+    if year is not None and years:
+        raise click.UsageError("use --year or --years, not both")
+    if year is not None:
+        return year, year
+    if not years:
+        return None, None
+    first, sep, last = years.partition("-")
+    if not (sep and first.strip().isdigit() and last.strip().isdigit()):
+        raise click.BadParameter(f"{years!r} is not a span like 2019-2021", param_hint="--years")
+    return int(first), int(last)
+
+
+def render(results: dict) -> str:
+    """Results as text: each report, then its best passages with the matches in 【】."""
+    lines = [f"{results['total_reports']} reports, {results['total_passages']} passages"]
+    for hit in results["results"]:
+        where = " ".join(str(v) for v in (hit["county"], hit["town"], hit["year"]) if v)
+        lines.append(f"\n{hit['title'] or hit['file']}  [{where}]  {hit['file']}")
+        for passage in hit["passages"]:
+            lines.append("  § " + (" › ".join(passage["section"]) or "(开头)"))
+            lines.append("    " + _marked(passage["text"], passage["highlights"]))
+    return "\n".join(lines)
+
+
+def _marked(text: str, spans: list) -> str:
+    out, last = [], 0
+    for start, end in spans:
+        out += [text[last:start], "【", text[start:end], "】"]
+        last = end
+    return "".join([*out, text[last:]])

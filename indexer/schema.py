@@ -44,7 +44,8 @@ def build_schema() -> fields.Schema:
         position=fields.STORED(),
         text=fields.STORED(),
         grams=_grams_field(),
-        categories=fields.KEYWORD(stored=True, commas=True),
+        categories=fields.KEYWORD(commas=True),
+        category_key=fields.ID(sortable=True),  # the same, as a column for facet counts
         section=fields.STORED(),
         section_grams=_grams_field(),
     )
@@ -74,17 +75,20 @@ def record_documents(record: Record, content_hash: str) -> list[dict]:
     passages = []
     for position, passage in enumerate(record.passages):
         path = record.section_path(passage.section)
-        passages.append({
-            "kind": "passage",
-            "file": record.file,
-            "position": position,
-            "text": passage.text,
-            "grams": passage.text,
-            "categories": ",".join(record.section_categories(passage.section)),
-            "section": list(path),
-            "section_grams": "\n".join(path),
-            **filters,
-        })
+        passages.append(
+            {
+                "kind": "passage",
+                "file": record.file,
+                "position": position,
+                "text": passage.text,
+                "grams": passage.text,
+                "categories": ",".join(record.section_categories(passage.section)),
+                "category_key": ",".join(record.section_categories(passage.section)),
+                "section": list(path),
+                "section_grams": "\n".join(path),
+                **filters,
+            }
+        )
     return [report, *passages]
 
 

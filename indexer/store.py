@@ -85,7 +85,12 @@ def open_readable(path: Path) -> tuple[whoosh_index.Index, Path]:
     """The index at `path`, or its last good copy when it cannot be opened."""
     reasons = []
     for candidate in (path, last_good_dir(path)):
-        if not whoosh_index.exists_in(str(candidate)):
+        try:
+            exists = whoosh_index.exists_in(str(candidate))  # reads the table of contents
+        except Exception as error:  # noqa: BLE001 - e.g. an empty .toc left by a power cut
+            reasons.append(f"{candidate}: {type(error).__name__}: {error}")
+            continue
+        if not exists:
             reasons.append(f"{candidate}: no index")
             continue
         if read_meta(candidate) != expected_meta():
