@@ -215,7 +215,8 @@ def _year_span(year: int | None, years: str | None) -> tuple[int | None, int | N
 
 def render(results: dict) -> str:
     """Results as text: each report, then its best passages with the matches in 【】."""
-    lines = [f"{results['total_reports']} reports, {results['total_passages']} passages"]
+    totals = f"matching reports: {results['total_reports']}, passages: {results['total_passages']}"
+    lines = [totals]
     for hit in results["results"]:
         where = " ".join(str(v) for v in (hit["county"], hit["town"], hit["year"]) if v)
         lines.append(f"\n{hit['title'] or hit['file']}  [{where}]  {hit['file']}")
