@@ -23,7 +23,8 @@ SCHEMA_VERSION = 1
 
 def _grams_field() -> fields.FieldType:
     analyzer: Analyzer = GramTokenizer()
-    return fields.FieldType(formats.Existence(), analyzer, scorable=False, stored=False)
+    # scorable: whoosh-reloaded stats a length file for every posting of an unscored field
+    return fields.FieldType(formats.Existence(), analyzer, scorable=True, stored=False)
 
 
 def build_schema() -> fields.Schema:

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,7 @@ META_FILE = "fazhi-meta.json"
 DEFAULT_INDEX = Path("var/index")
 DEFAULT_ARCHIVE = Path("archive")
 INDEX_ENV, ARCHIVE_ENV = "FAZHI_INDEX", "FAZHI_ARCHIVE"
+FALLBACK_RETRY_SECONDS = 30
 
 
 class IndexUnavailable(Exception):
@@ -66,15 +68,23 @@ def write_meta(path: Path) -> None:
     _write_synced(path / META_FILE, json.dumps(expected_meta()).encode())
 
 
+def _index_exists(path: Path) -> bool:
+    """Whether `path` holds a readable table of contents (a damaged one raises in Whoosh)."""
+    try:
+        return whoosh_index.exists_in(str(path))
+    except Exception:  # noqa: BLE001 - e.g. an empty .toc left by a power cut
+        return False
+
+
 def is_current(path: Path) -> bool:
-    """Whether `path` holds an index written with today's schema and tokens."""
-    return whoosh_index.exists_in(str(path)) and read_meta(path) == expected_meta()
+    """Whether `path` holds an intact index written with today's schema and tokens."""
+    return _index_exists(path) and read_meta(path) == expected_meta()
 
 
 def open_writable(path: Path) -> whoosh_index.Index:
     """The index at `path`, created empty when there is none."""
     path.mkdir(parents=True, exist_ok=True)
-    if whoosh_index.exists_in(str(path)):
+    if _index_exists(path):
         return whoosh_index.open_dir(str(path), schema=build_schema())
     created = whoosh_index.create_in(str(path), build_schema())
     write_meta(path)
@@ -119,7 +129,7 @@ def sync_and_keep_last_good(path: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     for file in path.iterdir():
-        if file.is_file() and not file.name.startswith(("_MAIN_WRITELOCK", ".")):
+        if file.is_file() and file.name != "MAIN_WRITELOCK":
             os.link(file, staging / file.name)
     _fsync(staging)
     retired = target.with_name(target.name + ".old")
@@ -219,14 +229,15 @@ class _Snapshot:
         self.index = opened
         self.where = where
         self.generation = opened.latest_generation()
+        self.opened_at = time.monotonic()
         self.searcher = opened.searcher()
         self.users = 0
         self.retired = False
 
     def stale(self) -> bool:
-        """A newer generation was committed, or this is the fallback and the index may be back."""
-        if self.where.name.endswith(".last-good"):
-            return True
+        """A newer generation was committed, or the index may be back after a fallback."""
+        if self.where.name.endswith(".last-good"):  # try the index again, now and then
+            return time.monotonic() - self.opened_at > FALLBACK_RETRY_SECONDS
         try:
             return self.index.latest_generation() != self.generation
         except OSError:  # the directory is being swapped by a full rebuild

@@ -23,7 +23,13 @@ from .extract import build_record
 from .overrides import sidecar_path
 from .reading import is_report
 from .schema import record_documents
-from .store import is_current, open_writable, sync_and_keep_last_good, update_lock
+from .store import (
+    is_current,
+    last_good_dir,
+    open_writable,
+    sync_and_keep_last_good,
+    update_lock,
+)
 
 BATCH_FILES = 500
 
@@ -81,15 +87,17 @@ def update_index(
     with update_lock(index_dir):
         files = archive_files(archive)
         rebuild = full or not is_current(index_dir)
-        live = whoosh_index.exists_in(str(index_dir))
-        target = index_dir.with_name(index_dir.name + ".rebuild") if rebuild and live else index_dir
-        if target != index_dir or rebuild:
+        # A rebuild of a live (or damaged) index is written beside it, then swapped in.
+        beside = rebuild and index_dir.exists()
+        target = index_dir.with_name(index_dir.name + ".rebuild") if beside else index_dir
+        if rebuild:
             shutil.rmtree(target, ignore_errors=True)
         summary = UpdateSummary(rebuilt=rebuild)
-        _apply(open_writable(target), archive, files, summary, report, batch_files)
-        if target != index_dir:
+        changed = _apply(open_writable(target), archive, files, summary, report, batch_files)
+        if beside:
             _swap_in(target, index_dir)
-        sync_and_keep_last_good(index_dir)
+        if changed or rebuild or not last_good_dir(index_dir).exists():
+            sync_and_keep_last_good(index_dir)
         return summary
 
 
@@ -100,7 +108,8 @@ def _apply(
     summary: UpdateSummary,
     report: ProgressCallback,
     batch_files: int,
-) -> None:
+) -> bool:
+    """Write the changes in batches; whether anything changed (else nothing is committed)."""
     with ix.searcher() as searcher:
         indexed = {
             fields["file"]: fields["content_hash"] for fields in searcher.documents(kind="report")
@@ -120,10 +129,15 @@ def _apply(
             if pending >= batch_files:
                 writer.commit()
                 writer, pending = ix.writer(), 0
-        writer.commit()
     except BaseException:
         writer.cancel()
         raise
+    changed = bool(summary.added or summary.updated or summary.removed)
+    if changed:
+        writer.commit()
+    else:
+        writer.cancel()
+    return changed
 
 
 def _index_file(

@@ -1,0 +1,349 @@
+"""update_index against real files and a real Whoosh index on disk: no mocks."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections import Counter
+from pathlib import Path
+
+import docx
+import pytest
+
+from indexer.extract import build_record
+from indexer.store import (
+    META_FILE,
+    ArchiveIndex,
+    IndexUnavailable,
+    UpdateInProgress,
+    is_current,
+    last_good_dir,
+    open_readable,
+    update_lock,
+)
+from indexer.update import update_index
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = sorted((ROOT / "archive").glob("*.txt"))
+JUNK = bytes(range(256)) * 8  # control characters and NUL bytes: binary, not text
+# Whoosh leaves the file open when it fails to read a damaged .toc or .seg (not our code).
+WHOOSH_LEAKS_ON_DAMAGE = pytest.mark.filterwarnings(
+    "ignore::pytest.PytestUnraisableExceptionWarning"
+)
+
+
+def report_text(town: str, year: int = 2021, extra: str = "") -> str:
+    return textwrap.dedent(f"""\
+        {town}{year}年法治政府建设情况报告
+        {year}年，{town}坚持以习近平法治思想为指导，扎实推进法治政府建设。{extra}
+        一、主要举措和成效
+        （一）加强组织领导。{town}成立法治建设领导小组，定期研究法治工作。
+        （二）推进依法行政。严格落实重大行政决策程序，开展合法性审查。
+        二、存在的不足和原因
+        部分干部法治意识有待提高，执法队伍力量薄弱。
+        三、下一年度主要安排
+        继续加强法治宣传教育，提升{town}基层依法治理水平。
+        """)
+
+
+def write_docx(path: Path, town: str) -> Path:
+    document = docx.Document()
+    for line in report_text(town, 2022).splitlines():
+        document.add_paragraph(line)
+    document.save(str(path))
+    return path
+
+
+def stored(index_dir: Path, kind: str = "report", **terms: str) -> list[dict]:
+    """Stored fields of the matching documents in the index readers would open."""
+    ix, _ = open_readable(index_dir)
+    with ix.searcher() as searcher:
+        return [dict(fields) for fields in searcher.documents(kind=kind, **terms)]
+
+
+def report_files(index_dir: Path) -> Counter:
+    return Counter(fields["file"] for fields in stored(index_dir))
+
+
+def passage_texts(index_dir: Path, name: str) -> list[str]:
+    return [fields["text"] for fields in stored(index_dir, "passage", file=name)]
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    """An archive folder holding the five sample reports."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for sample in SAMPLES:
+        shutil.copy(sample, folder / sample.name)
+    return folder
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    return tmp_path / "index"
+
+
+@pytest.fixture
+def indexed(archive: Path, index_dir: Path) -> Path:
+    """The sample archive after one successful update."""
+    update_index(archive, index_dir)
+    return index_dir
+
+
+@pytest.fixture
+def collect_leaks():
+    """Let Whoosh's leaked handles be reported in this test (under its mark), not a later one."""
+    yield
+    for _ in range(3):  # pytest keeps each report's frames, which hold the next leaked file
+        gc.collect()
+
+
+def test_first_run_adds_everything_and_second_run_changes_nothing(archive, index_dir):
+    names = sorted(path.name for path in archive.iterdir())
+    assert len(names) == 5
+
+    first = update_index(archive, index_dir)
+    assert sorted(first.added) == names and first.rebuilt
+    assert (first.updated, first.removed, first.failed, first.unchanged) == ([], [], [], 0)
+
+    second = update_index(archive, index_dir)
+    assert second.unchanged == 5 and not second.rebuilt
+    assert (second.added, second.updated, second.removed, second.failed) == ([], [], [], [])
+
+    assert report_files(index_dir) == Counter(names)
+    for name in names:
+        expected = len(build_record(archive / name).passages)
+        assert expected > 0
+        assert len(passage_texts(index_dir, name)) == expected
+
+
+def test_add_change_and_delete_are_each_reported_and_applied(archive, indexed):
+    changed, deleted = SAMPLES[1].name, SAMPLES[2].name
+    (archive / "青山镇2021.txt").write_text(report_text("青山镇"), encoding="utf-8")
+    old_passage = passage_texts(indexed, changed)[0]
+    (archive / changed).write_text(report_text("白石镇", extra="新增独有句子甲乙丙。"), "utf-8")
+    (archive / deleted).unlink()
+
+    summary = update_index(archive, indexed)
+
+    assert summary.added == ["青山镇2021.txt"]
+    assert summary.updated == [changed]
+    assert summary.removed == [deleted]
+    assert summary.unchanged == 3 and summary.failed == [] and not summary.rebuilt
+    assert report_files(indexed) == Counter(path.name for path in archive.iterdir())
+    texts = passage_texts(indexed, changed)
+    assert any("新增独有句子甲乙丙" in text for text in texts)
+    assert old_passage not in texts
+    assert len(texts) == len(build_record(archive / changed).passages)
+    assert stored(indexed, file=deleted) == [] and passage_texts(indexed, deleted) == []
+
+
+def test_a_touched_file_is_unchanged_but_same_size_same_mtime_new_bytes_is_updated(
+    archive, indexed
+):
+    touched, rewritten = archive / SAMPLES[0].name, archive / SAMPLES[3].name
+    later = time.time() + 100
+    os.utime(touched, (later, later))
+    before = rewritten.stat()
+    text = rewritten.read_text(encoding="utf-8")
+    assert "法治" in text
+    rewritten.write_text(text.replace("法治", "德治", 1), encoding="utf-8")  # same byte count
+    os.utime(rewritten, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert rewritten.stat().st_size == before.st_size
+    assert rewritten.stat().st_mtime_ns == before.st_mtime_ns
+
+    summary = update_index(archive, indexed)
+
+    assert summary.updated == [rewritten.name]
+    assert summary.unchanged == 4 and summary.added == [] and summary.removed == []
+    assert report_files(indexed)[rewritten.name] == 1
+
+
+def test_a_new_sidecar_updates_the_report_and_its_town(archive, indexed):
+    report = archive / "青山镇2021.txt"
+    report.write_text(report_text("青山镇"), encoding="utf-8")
+    update_index(archive, indexed)
+    assert [fields["town"] for fields in stored(indexed, file=report.name)] == ["青山镇"]
+
+    report.with_name(report.name + ".meta.toml").write_text('town = "绿水镇"\n', "utf-8")
+    summary = update_index(archive, indexed)
+
+    assert summary.updated == [report.name] and summary.unchanged == 5
+    assert [fields["town"] for fields in stored(indexed, file=report.name)] == ["绿水镇"]
+    passage_towns = {fields["town"] for fields in stored(indexed, "passage", file=report.name)}
+    assert passage_towns == {"绿水镇"}
+
+
+def test_broken_files_are_reported_and_lose_nothing(archive, index_dir):
+    write_docx(archive / "红岩镇2022.docx", "红岩镇")
+    (archive / "broken.docx").write_bytes(os.urandom(2048))
+    (archive / "empty.txt").write_bytes(b"")
+    (archive / "junk.txt").write_bytes(JUNK)
+
+    summary = update_index(archive, index_dir)
+
+    failed = dict(summary.failed)
+    assert sorted(failed) == ["broken.docx", "empty.txt", "junk.txt"]
+    assert all(isinstance(reason, str) and reason.strip() for reason in failed.values())
+    good = sorted([*(sample.name for sample in SAMPLES), "红岩镇2022.docx"])
+    assert sorted(summary.added) == good
+    assert report_files(index_dir) == Counter(good)
+    assert passage_texts(index_dir, "红岩镇2022.docx")
+
+    victim = archive / SAMPLES[0].name
+    old_hash = stored(index_dir, file=victim.name)[0]["content_hash"]
+    victim.write_bytes(JUNK)
+    again = update_index(archive, index_dir)
+
+    assert victim.name in dict(again.failed) and dict(again.failed)[victim.name]
+    assert again.updated == [] and again.removed == []
+    kept = stored(index_dir, file=victim.name)
+    assert len(kept) == 1 and kept[0]["content_hash"] == old_hash
+    assert len(passage_texts(index_dir, victim.name)) == len(build_record(SAMPLES[0]).passages)
+
+
+def test_a_held_lock_makes_update_fail_at_once_and_release_lets_it_run(archive, index_dir):
+    with update_lock(index_dir):
+        started = time.monotonic()
+        with pytest.raises(UpdateInProgress, match=re.escape(str(index_dir))):
+            update_index(archive, index_dir)
+        assert time.monotonic() - started < 0.5
+    assert not index_dir.exists()
+
+    summary = update_index(archive, index_dir)
+    assert len(summary.added) == 5
+
+
+KILLED_RUN = """
+import os, signal, sys
+from pathlib import Path
+from indexer.update import update_index
+added = []
+def progress(name, outcome):
+    if outcome == "added":
+        added.append(name)
+        if len(added) == 5:
+            os.kill(os.getpid(), signal.SIGKILL)
+update_index(Path(sys.argv[1]), Path(sys.argv[2]), batch_files=2, progress=progress)
+"""
+
+
+def test_a_run_killed_midway_keeps_its_commits_and_the_next_run_finishes(tmp_path, index_dir):
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for number in range(10):
+        text = SAMPLES[number % 5].read_text(encoding="utf-8")
+        (folder / f"r{number:02d}.txt").write_text(f"{text}\n第{number}号补充说明。\n", "utf-8")
+
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN, str(folder), str(index_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+    committed = report_files(index_dir)
+    assert 2 <= len(committed) < 10 and set(committed.values()) == {1}
+
+    summary = update_index(folder, index_dir)
+    assert sorted(summary.added) == sorted(set(f"r{n:02d}.txt" for n in range(10)) - set(committed))
+    assert summary.unchanged == len(committed)
+    assert report_files(index_dir) == Counter(f"r{number:02d}.txt" for number in range(10))
+
+
+def test_open_readers_keep_their_snapshot_while_an_update_commits(archive, indexed):
+    archive_index = ArchiveIndex(indexed)
+    try:
+        with archive_index.searcher() as s1:
+            assert len(list(s1.documents(kind="report"))) == 5
+            for town in ("青山镇", "绿水镇", "红岩镇"):
+                (archive / f"{town}.txt").write_text(report_text(town), encoding="utf-8")
+            assert len(update_index(archive, indexed).added) == 3
+
+            old = list(s1.documents(kind="report"))
+            assert len(old) == 5
+            assert all(json.loads(fields["record"])["file"] == fields["file"] for fields in old)
+            with archive_index.searcher() as s2:
+                new = Counter(fields["file"] for fields in s2.documents(kind="report"))
+                assert len(new) == 8 and set(new.values()) == {1}
+            assert len(list(s1.documents(kind="report"))) == 5
+    finally:
+        archive_index.close()
+
+
+def _replace(folder: Path, pattern: str, data: bytes | None = None) -> None:
+    """Delete (and rewrite) files, never writing through the last good copy's hard links."""
+    for path in folder.glob(pattern):
+        path.unlink()
+        if data is not None:
+            path.write_bytes(data)
+
+
+@pytest.mark.parametrize(
+    "pattern, data",
+    [
+        pytest.param("_MAIN_*.toc", None, id="toc-deleted"),
+        pytest.param("_MAIN_*.toc", b"", id="toc-emptied", marks=WHOOSH_LEAKS_ON_DAMAGE),
+        pytest.param("*.seg", JUNK, id="segment-junk", marks=WHOOSH_LEAKS_ON_DAMAGE),
+    ],
+)
+def test_readers_fall_back_to_the_last_good_copy(archive, indexed, pattern, data, collect_leaks):
+    _replace(indexed, pattern, data)
+
+    ix, where = open_readable(indexed)
+    assert where == last_good_dir(indexed) and where.name.endswith(".last-good")
+    with ix.searcher() as searcher:
+        assert len(list(searcher.documents(kind="report"))) == 5
+        assert len(list(searcher.documents(kind="passage"))) == sum(
+            len(build_record(path).passages) for path in archive.iterdir()
+        )
+    archive_index = ArchiveIndex(indexed)
+    try:
+        with archive_index.searcher() as searcher:
+            assert searcher.doc_count() == ix.doc_count()
+    finally:
+        archive_index.close()
+
+    _replace(indexed, "_MAIN_*.toc")
+    _replace(last_good_dir(indexed), "_MAIN_*.toc")
+    with pytest.raises(IndexUnavailable, match="fazhi-index update"):
+        open_readable(indexed)
+
+
+def test_a_schema_version_change_rebuilds_beside_the_live_index(archive, indexed):
+    meta_path = indexed / META_FILE
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["schema_version"] += 1000
+    _replace(indexed, META_FILE, json.dumps(meta).encode())
+    assert not is_current(indexed)
+    seen = []  # what a reader gets after each file of the rebuild (committed every 2 files)
+
+    summary = update_index(
+        archive, indexed, batch_files=2, progress=lambda *_: seen.append(len(report_files(indexed)))
+    )
+
+    assert seen == [5] * 5  # the last good copy: the rebuild is written beside the live index
+    assert summary.rebuilt and sorted(summary.added) == sorted(s.name for s in SAMPLES)
+    assert summary.unchanged == 0 and summary.updated == []
+    assert is_current(indexed) and is_current(last_good_dir(indexed))
+    assert report_files(indexed) == Counter(sample.name for sample in SAMPLES)
+    assert open_readable(indexed)[1] == indexed
+    leftovers = [".rebuild", ".retired", ".last-good.new", ".last-good.old"]
+    assert not [suffix for suffix in leftovers if indexed.with_name(indexed.name + suffix).exists()]
+
+
+def test_a_missing_archive_folder_is_named(tmp_path, index_dir):
+    missing = tmp_path / "no-such-archive"
+    with pytest.raises(FileNotFoundError, match=re.escape(str(missing))):
+        update_index(missing, index_dir)
