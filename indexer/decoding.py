@@ -41,6 +41,8 @@ _COMMON_SIMPLIFIED = 4000
 _MIN_JUDGED = 8
 _LOW_SCORE = 0.7
 _MAX_CONTROL_SHARE = 0.05
+# One bad byte can cost UTF-8 up to four replacement characters.
+_MAX_BAD_CHARS = 8  # or one per 500 characters, whichever is more
 _ALLOWED_CONTROLS = frozenset("\t\n\r\f\v\x1a")  # \x1a: DOS end-of-file mark
 
 
@@ -123,6 +125,23 @@ def _is_low(score: float, judged: int) -> bool:
     return judged >= _MIN_JUDGED and score < _LOW_SCORE
 
 
+def _with_few_bad_bytes(data: bytes) -> tuple[str, str, list[str]] | None:
+    """A file damaged in a few places (a truncated copy, one corrupt byte) keeps its text.
+
+    The undecodable bytes become U+FFFD and the file carries a warning, rather than the whole
+    report being lost.
+    """
+    for codec in ("utf-8", "gb18030"):
+        text = data.decode(codec, errors="replace")
+        bad = text.count("\ufffd")
+        if bad > max(_MAX_BAD_CHARS, len(text) // 500) or _control_share(text) > _MAX_CONTROL_SHARE:
+            continue
+        score, judged = _plausibility(text)
+        if judged >= _MIN_JUDGED and score >= _LOW_SCORE:
+            return text, codec, [f"{bad} undecodable byte sequence(s) replaced by \ufffd ({codec})"]
+    return None
+
+
 def _decode(data: bytes) -> tuple[str, str, list[str]]:
     for bom, codec, label in _BOMS:
         if data.startswith(bom):
@@ -147,6 +166,9 @@ def _decode(data: bytes) -> tuple[str, str, list[str]]:
     if found is not None and not _is_low(found[0], found[1]):
         codec = found[3]
         return found[2], codec, [f"encoding uncertain: no byte-order mark, read as {codec}"]
+    damaged = _with_few_bad_bytes(data) if b"\x00" not in data else None
+    if damaged is not None:
+        return damaged
     if implausible is not None:
         score, judged, text, codec = implausible
         warning = (

@@ -37,7 +37,12 @@ _ADMIN = re.compile(
     r"(?=[0-9*x×某〇○]|人民政府|党委|政府|委|关于|法治|依法|年度|全面|工作|普法|\s|$)"
 )
 _NOT_A_PLACE = re.compile(
-    r"的|关于|加强|推进|全面|建设|工作|法治|依法|治(?:县|区|市|镇|乡)$|^(?:全|各|本|我|该)"
+    r"的|关于|加强|推进|全面|建设|工作|法治|依法|治(?:县|区|市|镇|乡)$|^(?:全|各|本|我|该|某)"
+)
+_BODY_TOWN = re.compile(
+    rf"(?:^|[，,。；;：:、“《\n]|结合|在|由|为|对|与|和)"
+    rf"(?P<town>(?!结合|在|由|为|对|与|和){_CJK}{{2,6}}?(?:镇|乡|街道))"
+    r"(?=党委|人民政府|政府|实际|辖区|境内|全体|各村|干部)"
 )
 # Where an opening sentence names the town: 一年来，玉湖镇贯彻… / 2024年，共和镇在…
 _OPENING_TOWN_FOLLOWERS = re.compile(
@@ -130,7 +135,7 @@ def _admin_values(places: Iterable[Place]) -> dict[str, Found]:
 def find_places(
     text: str, norm: str, title: tuple[str, int] | None, opening: Line | None
 ) -> dict[str, Found]:
-    """Town, county and province: the title first, then document names, then the opening."""
+    """Town, county and province: the title, else document names, the opening, the body."""
     sources: list[list[Place]] = []
     if title:
         sources.append([(metadata_text(normalize(title[0])), title[0], title[1], "title")])
@@ -142,6 +147,7 @@ def find_places(
     )
     if opening:
         sources.append(list(_opening_places(text, opening)))
+    sources.append(list(_body_towns(text, norm)))
     result: dict[str, Found] = {}
     for places in sources:
         for name, found in _admin_values(places).items():
@@ -159,6 +165,15 @@ def _opening_places(text: str, opening: Line) -> Iterable[Place]:
         if town and _OPENING_TOWN_FOLLOWERS.match(clause.group(1), town.end()):
             start = opening.start + clause.start(1)
             yield town.group(0), text[start : start + town.end()], start, "opening"
+
+
+def _body_towns(text: str, norm: str) -> Iterable[Place]:
+    """Towns the prose names in set phrases: 结合峰川镇实际, 在青山镇党委的领导下."""
+    for match in _BODY_TOWN.finditer(norm):
+        if not _plausible_place(match.group("town")):
+            continue
+        start = match.start("town")
+        yield match.group("town"), text[start : match.end("town")], start, "body"
 
 
 def _province_in_body(text: str, norm: str) -> Found | None:

@@ -226,3 +226,18 @@ def test_random_short_big5_samples_mostly_decode_exactly() -> None:
     samples = [to_trad.convert(s) for s in slices(8, 300, seed=1911)]
     right = sum(decode_bytes(s.encode("cp950"))[0] == s for s in samples)
     assert right >= 0.98 * len(samples)
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "gbk"])
+def test_a_few_damaged_bytes_keep_the_rest_of_the_report(tmp_path: Path, codec: str) -> None:
+    text = "玉湖镇2020年度法治政府建设情况报告\n镇委、镇政府高度重视依法治镇工作。" * 5
+    data = text.encode(codec)
+    damaged = data[:41] + b"\xff" + data[41:] + "截".encode(codec)[:1]  # a stray and a cut byte
+    path = tmp_path / "damaged.txt"
+    path.write_bytes(damaged)
+    document = read_txt(path)
+    decoded = "\n".join(line.text for line in document.lines)
+    assert 2 <= decoded.count("\ufffd") <= 5  # UTF-8 loses the character the byte fell into
+    assert decoded.startswith(text[:15])
+    assert decoded.endswith("依法治镇工作。\ufffd")
+    assert "undecodable" in document.warnings[0]

@@ -1,0 +1,1 @@
+"""Benchmarks and generated test corpora for the archive."""
