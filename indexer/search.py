@@ -242,7 +242,7 @@ class _Search:
     def _rank(self, hits: dict[str, set[int]]) -> list[tuple[str, float]]:
         scores = self._scores(set(hits))
         years = self.reader.column_reader("year")
-        year_of = {file: years[min(docnums)] for file, docnums in hits.items()}
+        year_of = {file: known_year(years[min(docnums)]) for file, docnums in hits.items()}
 
         def relevance(file: str) -> tuple:
             return (-scores.get(file, 0.0), -len(hits[file]), file)
@@ -260,7 +260,7 @@ class _Search:
         for docnums in hits.values():
             first = min(docnums)
             for name, column in columns.items():
-                value = column[first]
+                value = known_year(column[first]) if name == "year" else column[first]
                 if value:
                     counts[name][str(value)] += 1
             counts["category"].update({c for d in docnums for c in categories[d].split(",") if c})
@@ -302,6 +302,11 @@ class _Search:
             highlights=highlight_spans(self.text(docnum), self.parsed.terms),
             position=stored["position"],
         )
+
+
+def known_year(value: int) -> int | None:
+    """A year column's value; a report without a year reads as the column's default."""
+    return value if 1900 <= value <= 2100 else None
 
 
 def _gram_query(field_name: str, term: str, reader) -> wq.Query:
