@@ -8,6 +8,7 @@ found on normalized text can be drawn on the text as written.
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 
 import opencc
@@ -31,6 +32,12 @@ def _translation_table() -> dict[int, str]:
             if len(simplified) == 1 and simplified != original:
                 table[ord(original)] = simplified
     return table
+
+
+def fingerprint() -> str:
+    """Changes whenever normalization would: the index stores normalized text."""
+    sample = "".join(chr(cp) for cp in range(0x4E00, 0x9FA6)) + "ＡＢ（）　"
+    return hashlib.sha256(normalize(sample).encode()).hexdigest()[:16]
 
 
 def normalize(text: str) -> str:

@@ -30,6 +30,7 @@ class QueryError(ValueError):
 class ParsedQuery:
     clauses: list[tuple[str, ...]] = field(default_factory=list)  # AND of OR-groups
     excluded: list[str] = field(default_factory=list)
+    quoted: frozenset[str] = frozenset()  # terms the user put in quotes: never relaxed
 
     @property
     def terms(self) -> list[str]:
@@ -87,6 +88,7 @@ def _tokens(query: str) -> list[_Token]:
 def _combine(tokens: list[_Token]) -> ParsedQuery:
     clauses: list[list[str]] = []
     excluded: list[str] = []
+    quoted: set[str] = set()
     joining = after_excluded = False
     for token in tokens:
         if token.text == "OR" and not token.quoted and not token.negated:
@@ -98,6 +100,8 @@ def _combine(tokens: list[_Token]) -> ParsedQuery:
             continue
         after_excluded = token.negated
         term = normalize(token.text)
+        if token.quoted:
+            quoted.add(term)
         if token.negated:
             if joining:
                 raise QueryError("OR 后面不能接排除词（-词）。")
@@ -111,4 +115,6 @@ def _combine(tokens: list[_Token]) -> ParsedQuery:
         raise QueryError("OR 要写在两个词之间，例如：信访 OR 上访")
     if len(clauses) + len(excluded) > MAX_TERMS:
         raise QueryError(f"查询词太多，请不超过 {MAX_TERMS} 个。")
-    return ParsedQuery([tuple(dict.fromkeys(c)) for c in clauses], list(dict.fromkeys(excluded)))
+    return ParsedQuery(
+        [tuple(dict.fromkeys(c)) for c in clauses], list(dict.fromkeys(excluded)), frozenset(quoted)
+    )

@@ -1,100 +1,91 @@
-"""The index's one schema and the one function that turns a record into its documents.
+"""The Whoosh schema and the one function that turns a record into what the index keeps.
 
-Each report becomes one `report` document (metadata, jieba words for BM25 ranking, the content
-hash re-indexing compares) and one `passage` document per paragraph (its text, grams for exact
-matching, and the filter fields copied from the report so a filter is a plain term query).
-Fields are paired by job: grams to find, ID and numeric fields to filter, columns to facet.
+Whoosh holds one document per report: the metadata to filter and facet by (ID and numeric
+fields with columns), the content hash re-indexing compares, and the record as stored JSON
+for result pages and the document view. Passage texts and their grams live in the text index
+beside it (textindex.py), in the same generation.
 """
 
 from __future__ import annotations
 
 import json
 
-from whoosh import fields, formats
-from whoosh.analysis import Analyzer
+from whoosh import fields
 
-from .analysis import GramTokenizer, JiebaTokenizer
 from .normalize import normalize
 from .records import Record
+from .textindex import ReportEntry, category_mask
 
 # Bump when the schema or what goes into a field changes: the next update rebuilds in full.
-SCHEMA_VERSION = 1
-
-
-def _grams_field() -> fields.FieldType:
-    analyzer: Analyzer = GramTokenizer()
-    # scorable: whoosh-reloaded stats a length file for every posting of an unscored field
-    return fields.FieldType(formats.Existence(), analyzer, scorable=True, stored=False)
+SCHEMA_VERSION = 2
+SECTION_SEPARATOR = " › "
 
 
 def build_schema() -> fields.Schema:
     return fields.Schema(
-        kind=fields.ID(),
-        file=fields.ID(stored=True, sortable=True),
-        # report documents
-        title=fields.STORED(),
-        province=fields.STORED(),
-        words=fields.TEXT(analyzer=JiebaTokenizer(), phrase=False),
-        content_hash=fields.STORED(),
-        record=fields.STORED(),
-        # both: filters and facets
+        file=fields.ID(stored=True, unique=True, sortable=True),
+        content_hash=fields.ID(stored=True, sortable=True),
         town=fields.ID(stored=True, sortable=True),
         county=fields.ID(stored=True, sortable=True),
         year=fields.NUMERIC(int, bits=16, stored=True, sortable=True, signed=False),
-        # passage documents
-        position=fields.STORED(),
-        text=fields.STORED(),
-        grams=_grams_field(),
-        categories=fields.KEYWORD(commas=True),
-        category_key=fields.ID(sortable=True),  # the same, as a column for facet counts
-        section=fields.STORED(),
-        section_grams=_grams_field(),
+        title=fields.STORED(),
+        province=fields.STORED(),
+        record=fields.STORED(),
     )
 
 
-def record_documents(record: Record, content_hash: str) -> list[dict]:
-    """The report document first, then a passage document per paragraph."""
-    filters = {
-        name: value
-        for name, value in (
-            ("town", record.town and normalize(record.town)),
-            ("county", record.county and normalize(record.county)),
-            ("year", record.year),
-        )
-        if value
-    }
-    report = {
-        "kind": "report",
+def _folded(value: str | None) -> str | None:
+    return normalize(value) if value else None
+
+
+def report_document(record: Record, content_hash: str) -> dict:
+    """The report's Whoosh document; unknown values are left out, not stored as empty."""
+    document = {
         "file": record.file,
+        "content_hash": content_hash,
+        "town": _folded(record.town),
+        "county": _folded(record.county),
+        "year": record.year,
         "title": record.title,
         "province": record.province,
-        "words": record.text,
-        "content_hash": content_hash,
-        "record": json.dumps(_stored_record(record), ensure_ascii=False),
-        **filters,
+        "record": json.dumps(record.to_json(), ensure_ascii=False),
     }
-    passages = []
-    for position, passage in enumerate(record.passages):
-        path = record.section_path(passage.section)
-        passages.append(
-            {
-                "kind": "passage",
-                "file": record.file,
-                "position": position,
-                "text": passage.text,
-                "grams": passage.text,
-                "categories": ",".join(record.section_categories(passage.section)),
-                "category_key": ",".join(record.section_categories(passage.section)),
-                "section": list(path),
-                "section_grams": "\n".join(path),
-                **filters,
-            }
-        )
-    return [report, *passages]
+    return {name: value for name, value in document.items() if value is not None}
 
 
-def _stored_record(record: Record) -> dict:
-    """What the document view needs beyond the passages: metadata, evidence, the outline."""
-    data = record.to_json()
-    del data["passages"]
-    return data
+def report_entry(record: Record) -> ReportEntry:
+    """The report's passages as the text index keeps them."""
+    return ReportEntry(
+        file=record.file,
+        year=record.year,
+        town=_folded(record.town),
+        county=_folded(record.county),
+        passages=[normalize(p.text) for p in record.passages],
+        categories=[category_mask(record.section_categories(p.section)) for p in record.passages],
+        sections=[SECTION_SEPARATOR.join(record.section_path(p.section)) for p in record.passages],
+    )
+
+
+def entry_from_document(document: dict) -> ReportEntry:
+    """Rebuild a report's entry from its stored record, when no text index can be reused."""
+    data = json.loads(document["record"])
+    sections = data["sections"]
+
+    def path(index: int) -> str:
+        if index < 0:
+            return ""
+        return SECTION_SEPARATOR.join([*sections[index]["path"], sections[index]["heading"]])
+
+    def categories(index: int) -> list[str]:
+        return sections[index]["categories"] if index >= 0 else ["other"]
+
+    passages = data["passages"]
+    return ReportEntry(
+        file=document["file"],
+        year=document.get("year"),
+        town=document.get("town"),
+        county=document.get("county"),
+        passages=[normalize(p["text"]) for p in passages],
+        categories=[category_mask(categories(p["section"])) for p in passages],
+        sections=[path(p["section"]) for p in passages],
+    )

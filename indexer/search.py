@@ -1,35 +1,37 @@
 """The one search function the CLI and the web app call; it returns plain data.
 
-Matching is exact: each query term finds its candidate passages through the index's
-character grams (a passage holding every pair of a term's characters), and a term longer
-than two characters is then confirmed with a substring test on the passage's text, so the
-result is what grep would find, whatever jieba makes of the sentence. Filters narrow the
-*scope*: the passages of the chosen towns, years and sections. A report matches when its
-scope holds every clause of the query and no excluded term; its passages that hold a
-query term are its hits. Reports are ranked by BM25 on their jieba words (Whoosh's scorer),
-their passages by how many query terms and occurrences they hold.
+Matching is exact: the text index finds the passages holding each query term through its
+character grams and confirms longer terms with a substring test, so the result is what grep
+would find. Filters narrow the *scope*: the passages of the chosen towns, years and
+sections. A report matches when its scope holds every clause of the query and no excluded
+term; its passages that hold a query term are its hits. Reports are ranked by BM25 over the
+query terms (a term's frequency in a report: the passages holding it), passages by how many
+terms and occurrences they hold. An unquoted term found nowhere is relaxed into its jieba
+words, all of which must then appear, and the results say so.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
-from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
-from whoosh import query as wq
-from whoosh.searching import Searcher
+import numpy as np
 
 from .analysis import words
 from .categories import ALIASES
 from .normalize import normalize
 from .query import ParsedQuery, QueryError, parse_query
 from .records import CATEGORIES
-from .store import ArchiveIndex
+from .schema import SECTION_SEPARATOR
+from .store import ArchiveIndex, Snapshot
+from .textindex import CATEGORY_BITS, TextIndex
 
 SORTS = ("relevance", "year")
 MAX_LIMIT = 100
-MAX_CANDIDATE_GRAMS = 6
 FACET_FIELDS = ("town", "county", "year", "category")
+BM25_K1, BM25_B = 1.2, 0.75
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class SearchResults:
     facets: dict[str, list[FacetValue]]
     results: list[ReportHit]
     terms: list[str] = field(default_factory=list)
+    relaxed: dict[str, list[str]] = field(default_factory=dict)  # term → the words it became
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -127,197 +130,205 @@ def search(archive_index: ArchiveIndex, request: SearchRequest) -> SearchResults
     filtered = any([request.town, request.county, request.year_from, request.year_to, section])
     if not parsed.clauses and not filtered:
         raise QueryError("请输入要查找的词，或选择镇、县、年份、章节等筛选条件。")
-    with archive_index.searcher() as searcher:
-        return _Search(searcher, parsed, request, section).run()
+    with archive_index.snapshot() as snapshot:
+        run = _Search(snapshot, request, section)
+        results = run.results(parsed)
+        relaxed = _relaxed(parsed, run) if results.total_reports == 0 else None
+        if relaxed:
+            results = run.results(relaxed[0])
+            results.relaxed = relaxed[1]
+        return results
+
+
+def _relaxed(parsed: ParsedQuery, run: _Search) -> tuple[ParsedQuery, dict] | None:
+    """Unquoted terms found nowhere, split into their jieba words (all of which must appear)."""
+    relaxed: dict[str, list[str]] = {}
+    for term in parsed.terms:
+        if term not in parsed.quoted and len(run.found(term)) == 0:
+            # Single characters (的, 是, 不) would find nearly everything: only words count.
+            parts = [w for w in dict.fromkeys(words(term)) if len(w) > 1 and w != term]
+            if len(parts) > 1:
+                relaxed[term] = parts
+    if not relaxed:
+        return None
+    clauses = []
+    for clause in parsed.clauses:
+        if len(clause) == 1 and clause[0] in relaxed:
+            clauses.extend((word,) for word in relaxed[clause[0]])
+        else:
+            clauses.append(clause)
+    return ParsedQuery(clauses, parsed.excluded, parsed.quoted), relaxed
 
 
 class _Search:
     def __init__(
-        self,
-        searcher: Searcher,
-        parsed: ParsedQuery,
-        request: SearchRequest,
-        section: SectionFilter | None,
+        self, snapshot: Snapshot, request: SearchRequest, section: SectionFilter | None
     ) -> None:
-        self.searcher = searcher
-        self.reader = searcher.reader()
-        self.parsed = parsed
+        self.searcher = snapshot.searcher
+        self.text: TextIndex = snapshot.text
         self.request = request
-        self.section = section
-        self._texts: dict[int, str] = {}
-        self._scope_query = wq.And([wq.Term("kind", "passage"), *self._filters()])
-        self._scope: set[int] | None = None
+        self.scope = self._scope(request, section)
+        self._found: dict[str, np.ndarray] = {}
 
-    def _filters(self) -> list[wq.Query]:
-        request, filters = self.request, []
-        if request.town:
-            filters.append(wq.Prefix("town", normalize(request.town.strip())))
-        if request.county:
-            filters.append(wq.Prefix("county", normalize(request.county.strip())))
+    def _scope(self, request: SearchRequest, section: SectionFilter | None) -> np.ndarray | None:
+        """The passages the filters allow, as a mask; None when nothing is filtered."""
+        text = self.text
+        reports = np.ones(len(text.files), dtype=bool)
+        for value, names, ids in (
+            (request.town, text.towns, text.report_town),
+            (request.county, text.counties, text.report_county),
+        ):
+            if value and value.strip():
+                prefix = normalize(value.strip())
+                wanted = [i for i, name in enumerate(names) if name.startswith(prefix)]
+                reports &= np.isin(ids, wanted)
         if request.year_from or request.year_to:
-            filters.append(wq.NumericRange("year", request.year_from, request.year_to))
-        if self.section and self.section.categories:
-            filters.append(wq.Or([wq.Term("categories", c) for c in self.section.categories]))
-        if self.section and self.section.heading_words:
-            filters.append(_gram_query("section_grams", self.section.heading_words, self.reader))
-        return filters
+            years = np.asarray(text.report_year)
+            reports &= (years >= (request.year_from or 1)) & (years <= (request.year_to or 9999))
+        passages = reports[text.passage_report]
+        if section and section.categories:
+            bits = sum(CATEGORY_BITS[name] for name in section.categories)
+            passages &= (np.asarray(text.passage_cats) & bits) != 0
+        if section and section.heading_words:
+            passages &= np.isin(text.passage_section, text.section_ids_with(section.heading_words))
+        return None if passages.all() else passages
 
-    def scope(self) -> set[int]:
-        """Every passage the filters allow (computed only for filter-only searches)."""
-        if self._scope is None:
-            self._scope = self._confirmed(set(self.searcher.docs_for_query(self._scope_query)))
-        return self._scope
+    def found(self, term: str) -> np.ndarray:
+        if term not in self._found:
+            self._found[term] = self.text.containing(term, self.scope)
+        return self._found[term]
 
-    def _confirmed(self, docnums: set[int]) -> set[int]:
-        words_ = self.section.heading_words if self.section else None
-        if not words_ or len(words_) <= 2:
-            return docnums
-        return {
-            d
-            for d in docnums
-            if words_ in normalize("\n".join(self.searcher.stored_fields(d)["section"]))
-        }
+    def _reports_with(self, term: str) -> np.ndarray:
+        return np.unique(self.text.passage_report[self.found(term)])
 
-    def exact(self, term: str) -> set[int]:
-        """The passages in scope that contain `term`, exactly."""
-        candidates = wq.And([self._scope_query, _gram_query("grams", term, self.reader)])
-        docnums = self._confirmed(set(self.searcher.docs_for_query(candidates)))
-        if len(term) <= 2:  # grams hold every 1- and 2-character string: nothing to confirm
-            return docnums
-        return {d for d in docnums if term in self.text(d)}
-
-    def text(self, docnum: int) -> str:
-        if docnum not in self._texts:
-            self._texts[docnum] = normalize(self.searcher.stored_fields(docnum)["text"])
-        return self._texts[docnum]
-
-    def run(self) -> SearchResults:
-        files = self.reader.column_reader("file")
-        found = {term: self.exact(term) for term in [*self.parsed.terms, *self.parsed.excluded]}
-        hits_by_report: dict[str, set[int]] = defaultdict(set)
-        if self.parsed.clauses:
-            terms_by_report: dict[str, set[str]] = defaultdict(set)
-            for term in self.parsed.terms:
-                for docnum in found[term]:
-                    hits_by_report[files[docnum]].add(docnum)
-                    terms_by_report[files[docnum]].add(term)
-            matched = {
-                file
-                for file, present in terms_by_report.items()
-                if all(any(t in present for t in clause) for clause in self.parsed.clauses)
-            }
+    def results(self, parsed: ParsedQuery) -> SearchResults:
+        passage_report = self.text.passage_report
+        if parsed.clauses:
+            matched = None
+            for clause in parsed.clauses:
+                either = np.unique(np.concatenate([self._reports_with(t) for t in clause]))
+                matched = either if matched is None else np.intersect1d(matched, either, True)
+            hits = np.unique(np.concatenate([self.found(t) for t in parsed.terms]))
         else:
-            for docnum in self.scope():
-                hits_by_report[files[docnum]].add(docnum)
-            matched = set(hits_by_report)
-        excluded = {files[d] for term in self.parsed.excluded for d in found[term]}
-        matched -= excluded
-        hits = {file: hits_by_report[file] for file in matched}
-        ranked = self._rank(hits)
-        page = ranked[self.request.offset : self.request.offset + self.request.limit]
+            hits = (
+                np.flatnonzero(self.scope)
+                if self.scope is not None
+                else np.arange(self.text.passage_count)
+            )
+            matched = np.unique(passage_report[hits])
+        for term in parsed.excluded:
+            matched = np.setdiff1d(matched, self._reports_with(term), assume_unique=True)
+        hits = hits[np.isin(passage_report[hits], matched)]
+        order = self._ranked(parsed, matched, hits)
+        page = order[self.request.offset : self.request.offset + self.request.limit]
         return SearchResults(
-            total_reports=len(hits),
-            total_passages=sum(len(d) for d in hits.values()),
-            facets=self._facets(hits),
-            results=[self._report_hit(file, score, hits[file]) for file, score in page],
-            terms=self.parsed.terms,
+            total_reports=len(matched),
+            total_passages=len(hits),
+            facets=self._facets(matched, hits),
+            results=[self._report_hit(int(r), s, hits, parsed.terms) for r, s in page],
+            terms=parsed.terms,
         )
 
-    def _scores(self, files: set[str]) -> dict[str, float]:
-        """BM25 of each report's jieba words against the query's words."""
-        query_words = {w for term in self.parsed.terms for w in words(term)}
-        if not query_words or not files:
-            return {}
-        column = self.reader.column_reader("file")
-        any_word = wq.Or([wq.Term("words", w) for w in query_words])
-        query = wq.And([wq.Term("kind", "report"), any_word])
-        results = self.searcher.search(query, limit=None)
-        scores = {}
-        for rank in range(results.scored_length()):
-            file = column[results.docnum(rank)]
-            if file in files:
-                scores[file] = results.score(rank)
+    def _ranked(self, parsed: ParsedQuery, matched: np.ndarray, hits: np.ndarray) -> list:
+        """(report, score) in result order."""
+        scores = self._bm25(parsed.terms, matched)
+        per_report = np.bincount(self.text.passage_report[hits], minlength=len(self.text.files))
+        files = self.text.files
+        years = np.asarray(self.text.report_year)[matched]
+        by_year = self.request.sort == "year" or not parsed.clauses
+
+        def key(i: int) -> tuple:
+            relevance = (-scores[i], -per_report[matched[i]], files[matched[i]])
+            return (-years[i], *relevance) if by_year else relevance
+
+        order = sorted(range(len(matched)), key=key)
+        return [(int(matched[i]), round(float(scores[i]), 4)) for i in order]
+
+    def _bm25(self, terms: list[str], matched: np.ndarray) -> np.ndarray:
+        """BM25 of each matched report, counting a term once per passage that holds it."""
+        scores = np.zeros(len(matched))
+        if not terms or not len(matched):
+            return scores
+        report_of = self.text.passage_report
+        in_scope = (
+            np.unique(report_of[self.scope])
+            if self.scope is not None
+            else np.arange(len(self.text.files))
+        )
+        lengths = np.asarray(self.text.report_length, dtype=np.float64)
+        average = lengths[in_scope].mean() if len(in_scope) else 1.0
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[matched] / max(average, 1.0))
+        for term in terms:
+            frequency = np.bincount(report_of[self.found(term)], minlength=len(lengths))[matched]
+            df = len(self._reports_with(term))
+            idf = math.log(1 + (len(in_scope) - df + 0.5) / (df + 0.5))
+            scores += idf * frequency * (BM25_K1 + 1) / (frequency + norm)
         return scores
 
-    def _rank(self, hits: dict[str, set[int]]) -> list[tuple[str, float]]:
-        scores = self._scores(set(hits))
-        years = self.reader.column_reader("year")
-        year_of = {file: known_year(years[min(docnums)]) for file, docnums in hits.items()}
-
-        def relevance(file: str) -> tuple:
-            return (-scores.get(file, 0.0), -len(hits[file]), file)
-
-        if self.request.sort == "year" or not self.parsed.clauses:
-            order = sorted(hits, key=lambda f: (-(year_of[f] or 0), *relevance(f)))
-        else:
-            order = sorted(hits, key=relevance)
-        return [(file, round(scores.get(file, 0.0), 4)) for file in order]
-
-    def _facets(self, hits: dict[str, set[int]]) -> dict[str, list[FacetValue]]:
-        counts: dict[str, Counter] = {name: Counter() for name in FACET_FIELDS}
-        columns = {name: self.reader.column_reader(name) for name in ("town", "county", "year")}
-        categories = self.reader.column_reader("category_key")
-        for docnums in hits.values():
-            first = min(docnums)
-            for name, column in columns.items():
-                value = known_year(column[first]) if name == "year" else column[first]
-                if value:
-                    counts[name][str(value)] += 1
-            counts["category"].update({c for d in docnums for c in categories[d].split(",") if c})
+    def _facets(self, matched: np.ndarray, hits: np.ndarray) -> dict[str, list[FacetValue]]:
+        text = self.text
+        counts = {
+            "town": _value_counts(np.asarray(text.report_town)[matched], text.towns),
+            "county": _value_counts(np.asarray(text.report_county)[matched], text.counties),
+        }
+        years = np.asarray(text.report_year)[matched]
+        values, numbers = np.unique(years[years > 0], return_counts=True)
+        counts["year"] = {str(y): int(n) for y, n in zip(values, numbers, strict=True)}
+        cats = np.asarray(text.passage_cats)[hits]
+        counts["category"] = {
+            name: len(np.unique(text.passage_report[hits[(cats & bit) != 0]]))
+            for name, bit in CATEGORY_BITS.items()
+        }
         return {
             name: [
-                FacetValue(value, count)
-                for value, count in sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+                FacetValue(value, n)
+                for value, n in sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+                if n
             ]
             for name, counter in counts.items()
         }
 
-    def _report_hit(self, file: str, score: float, docnums: set[int]) -> ReportHit:
-        terms = self.parsed.terms
+    def _report_hit(
+        self, report: int, score: float, hits: np.ndarray, terms: list[str]
+    ) -> ReportHit:
+        text = self.text
+        first, last = text.report_passage_start[report], text.report_passage_start[report + 1]
+        own = hits[np.searchsorted(hits, first) : np.searchsorted(hits, last)].tolist()
 
-        def passage_rank(docnum: int) -> tuple:
-            text = self.text(docnum) if terms else ""
-            present = sum(term in text for term in terms)
-            return (-present, -sum(text.count(term) for term in terms), docnum)
+        def rank(passage: int) -> tuple:
+            norm = text.passage_text(passage)
+            return (-sum(t in norm for t in terms), -sum(norm.count(t) for t in terms), passage)
 
-        best = sorted(docnums, key=passage_rank)[: self.request.passages_per_report]
-        report = self.searcher.document(kind="report", file=file) or {}
+        best = sorted(sorted(own, key=rank)[: self.request.passages_per_report])
+        stored = self.searcher.document(file=text.files[report]) or {}
+        record = json.loads(stored.get("record", '{"passages": [], "sections": []}'))
         return ReportHit(
-            file=file,
-            title=report.get("title"),
-            town=report.get("town"),
-            county=report.get("county"),
-            year=report.get("year"),
+            file=text.files[report],
+            title=stored.get("title"),
+            town=stored.get("town"),
+            county=stored.get("county"),
+            year=stored.get("year"),
             score=score,
-            matched_passages=len(docnums),
-            passages=[self._passage_hit(docnum) for docnum in sorted(best)],
+            matched_passages=len(own),
+            passages=[self._passage_hit(record, p, int(p - first), terms) for p in best],
         )
 
-    def _passage_hit(self, docnum: int) -> PassageHit:
-        stored = self.searcher.stored_fields(docnum)
+    def _passage_hit(
+        self, record: dict, passage: int, position: int, terms: list[str]
+    ) -> PassageHit:
+        section = self.text.passage_section[passage]
         return PassageHit(
-            text=stored["text"],
-            section=list(stored["section"]),
-            categories=self.reader.column_reader("category_key")[docnum].split(","),
-            highlights=highlight_spans(self.text(docnum), self.parsed.terms),
-            position=stored["position"],
+            text=record["passages"][position]["text"],
+            section=self.text.sections[section].split(SECTION_SEPARATOR) if section >= 0 else [],
+            categories=[n for n, b in CATEGORY_BITS.items() if self.text.passage_cats[passage] & b],
+            highlights=highlight_spans(self.text.passage_text(passage), terms),
+            position=position,
         )
 
 
-def known_year(value: int) -> int | None:
-    """A year column's value; a report without a year reads as the column's default."""
-    return value if 1900 <= value <= 2100 else None
-
-
-def _gram_query(field_name: str, term: str, reader) -> wq.Query:
-    """Candidates for `term`: passages holding its character (or its rarest pairs)."""
-    if len(term) == 1:
-        return wq.Term(field_name, term)
-    pairs = sorted(
-        {term[i : i + 2] for i in range(len(term) - 1)},
-        key=lambda gram: reader.doc_frequency(field_name, gram),
-    )
-    return wq.And([wq.Term(field_name, gram) for gram in pairs[:MAX_CANDIDATE_GRAMS]])
+def _value_counts(ids: np.ndarray, names: list[str]) -> dict[str, int]:
+    values, numbers = np.unique(ids[ids >= 0], return_counts=True)
+    return {names[i]: int(n) for i, n in zip(values, numbers, strict=True)}
 
 
 def highlight_spans(norm_text: str, terms: list[str]) -> list[tuple[int, int]]:

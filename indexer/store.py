@@ -4,8 +4,9 @@ Whoosh never calls fsync and deletes the previous table of contents at each comm
 power cut during an update can leave an index that will not open. After every commit the
 updater syncs the files and keeps a *last good* copy beside the index (hard links: Whoosh
 never rewrites a file in place, so this costs no space); readers fall back to it. A meta file
-beside the index records the schema version and the analysis fingerprint (jieba version, user
-dictionary, normalization): an index written with other tokens is refused, not half-searched.
+records the schema version, the text index format and a fingerprint of normalization: an
+index written by another version is refused (and rebuilt by the next update), not
+half-searched.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
-from .analysis import analysis_fingerprint
+from . import normalize, textindex
 from .schema import SCHEMA_VERSION, build_schema
+from .textindex import TextIndex, text_dir
 
 META_FILE = "fazhi-meta.json"
 DEFAULT_INDEX = Path("var/index")
@@ -54,7 +57,11 @@ def last_good_dir(path: Path) -> Path:
 
 
 def expected_meta() -> dict:
-    return {"schema_version": SCHEMA_VERSION, "analysis": analysis_fingerprint()}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "text_format": textindex.FORMAT_VERSION,
+        "normalization": normalize.fingerprint(),
+    }
 
 
 def read_meta(path: Path) -> dict | None:
@@ -91,17 +98,16 @@ def open_writable(path: Path) -> whoosh_index.Index:
     return created
 
 
-def open_readable(path: Path) -> tuple[whoosh_index.Index, Path]:
-    """The index at `path`, or its last good copy when it cannot be opened."""
+def open_readable(path: Path) -> tuple[whoosh_index.Index, TextIndex, Path]:
+    """The index at `path` with its text index, or its last good copy when either fails.
+
+    The index is tried twice: an update may delete the text index of the generation just
+    listed, between listing and loading.
+    """
     reasons = []
-    for candidate in (path, last_good_dir(path)):
-        try:
-            exists = whoosh_index.exists_in(str(candidate))  # reads the table of contents
-        except Exception as error:  # noqa: BLE001 - e.g. an empty .toc left by a power cut
-            reasons.append(f"{candidate}: {type(error).__name__}: {error}")
-            continue
-        if not exists:
-            reasons.append(f"{candidate}: no index")
+    for candidate in (path, path, last_good_dir(path)):
+        if not _index_exists(candidate):
+            reasons.append(f"{candidate}: no index, or its table of contents is damaged")
             continue
         if read_meta(candidate) != expected_meta():
             reasons.append(f"{candidate}: written by another version (schema or dictionary)")
@@ -109,29 +115,31 @@ def open_readable(path: Path) -> tuple[whoosh_index.Index, Path]:
         try:
             opened = whoosh_index.open_dir(str(candidate), schema=build_schema(), readonly=True)
             opened.doc_count()  # reads the table of contents and every segment's header
-            return opened, candidate
+            text = TextIndex.load(text_dir(candidate, opened.latest_generation()))
+            return opened, text, candidate
         except Exception as error:  # noqa: BLE001 - any damage means: try the copy
             reasons.append(f"{candidate}: {type(error).__name__}: {error}")
     raise IndexUnavailable(
-        "no usable index (" + "; ".join(reasons) + f"). Build it with: fazhi-index update "
-        f"--index {path}"
+        "no usable index (" + "; ".join(dict.fromkeys(reasons)) + "). Build it with: "
+        f"fazhi-index update --index {path}"
     )
 
 
 def sync_and_keep_last_good(path: Path) -> None:
     """Make the committed generation durable, then make it the last good copy."""
-    for file in path.iterdir():
-        if file.is_file():
-            _fsync(file)
+    files = [f for f in path.rglob("*") if f.is_file() and f.name != "MAIN_WRITELOCK"]
+    for file in files:
+        _fsync(file)
     _fsync(path)
     target = last_good_dir(path)
     staging = target.with_name(target.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    for file in path.iterdir():
-        if file.is_file() and file.name != "MAIN_WRITELOCK":
-            os.link(file, staging / file.name)
-    _fsync(staging)
+    for file in files:
+        link = staging / file.relative_to(path)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        os.link(file, link)
+    for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
+        _fsync(folder)
     retired = target.with_name(target.name + ".old")
     shutil.rmtree(retired, ignore_errors=True)
     if target.exists():
@@ -177,10 +185,18 @@ def _write_synced(path: Path, data: bytes) -> None:
     _fsync(path.parent)
 
 
-class ArchiveIndex:
-    """Searchers for the web app and the CLI, always on the newest committed generation.
+@dataclass(frozen=True)
+class Snapshot:
+    """One generation of the index: Whoosh's searcher and the text index that goes with it."""
 
-    `searcher()` opens a new searcher when an update has committed since the last one (never
+    searcher: Searcher
+    text: TextIndex
+
+
+class ArchiveIndex:
+    """Snapshots for the web app and the CLI, always of the newest committed generation.
+
+    `snapshot()` opens a new one when an update has committed since the last (never
     `refresh()`, which returns duplicates in these Whoosh versions) and closes an old one
     once the last request using it is done.
     """
@@ -188,15 +204,20 @@ class ArchiveIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._current: _Snapshot | None = None
+        self._current: _Opened | None = None
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        opened = self._acquire()
+        try:
+            yield opened.snapshot
+        finally:
+            self._release(opened)
 
     @contextmanager
     def searcher(self) -> Iterator[Searcher]:
-        snapshot = self._acquire()
-        try:
+        with self.snapshot() as snapshot:
             yield snapshot.searcher
-        finally:
-            self._release(snapshot)
 
     def close(self) -> None:
         with self._lock:
@@ -205,12 +226,11 @@ class ArchiveIndex:
                 self._current.close_if_unused()
                 self._current = None
 
-    def _acquire(self) -> _Snapshot:
+    def _acquire(self) -> _Opened:
         with self._lock:
             current = self._current
             if current is None or current.stale():
-                opened, where = open_readable(self.path)
-                fresh = _Snapshot(opened, where)
+                fresh = _Opened(*open_readable(self.path))
                 if current:
                     current.retired = True
                     current.close_if_unused()
@@ -218,19 +238,19 @@ class ArchiveIndex:
             current.users += 1
             return current
 
-    def _release(self, snapshot: _Snapshot) -> None:
+    def _release(self, opened: _Opened) -> None:
         with self._lock:
-            snapshot.users -= 1
-            snapshot.close_if_unused()
+            opened.users -= 1
+            opened.close_if_unused()
 
 
-class _Snapshot:
-    def __init__(self, opened: whoosh_index.Index, where: Path) -> None:
-        self.index = opened
+class _Opened:
+    def __init__(self, index: whoosh_index.Index, text: TextIndex, where: Path) -> None:
+        self.index = index
         self.where = where
-        self.generation = opened.latest_generation()
+        self.generation = index.latest_generation()
         self.opened_at = time.monotonic()
-        self.searcher = opened.searcher()
+        self.snapshot = Snapshot(index.searcher(), text)
         self.users = 0
         self.retired = False
 
@@ -245,4 +265,4 @@ class _Snapshot:
 
     def close_if_unused(self) -> None:
         if self.retired and self.users == 0:
-            self.searcher.close()
+            self.snapshot.searcher.close()

@@ -1,28 +1,32 @@
 """Keep the index in step with the archive folder: the re-index command cron runs.
 
 Files are compared by content (a hash of the report and its corrections file), so a touched
-but unchanged file costs a read, not a re-index. Work is committed in batches: a run that is
-killed keeps what it committed, and the next run does the rest, since only committed files
-carry their hash. A rebuild (asked for, or forced by a new schema or dictionary) is written
-beside the live index and swapped in at the end, so readers keep the old index meanwhile.
+but unchanged file costs a read, not a re-index. Reports are read in worker processes, one
+per core. Whoosh work is committed in batches: a run that is killed keeps what it committed
+(only committed files carry their hash), and the next run does the rest and rebuilds the
+text index of the generation it finds without one. A rebuild (asked for, or forced by a new
+schema) is written beside the live index and swapped in at the end, so readers keep the old
+index meanwhile.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.writing import SegmentWriter
 
 from .errors import ReportReadError
 from .extract import build_record
 from .overrides import sidecar_path
 from .reading import is_report
-from .schema import record_documents
+from .schema import entry_from_document, report_document, report_entry
 from .store import (
     is_current,
     last_good_dir,
@@ -30,8 +34,10 @@ from .store import (
     sync_and_keep_last_good,
     update_lock,
 )
+from .textindex import ReportEntry, TextIndex, existing_generations, text_dir, write_text_index
 
-BATCH_FILES = 500
+BATCH_FILES = 5000  # each commit rewrites the text index: a few seconds per 10,000 reports
+_POOL_THRESHOLD = 16  # fewer files than this are read in-process: a pool costs more
 
 # Called once per file with its archive-relative name and what happened to it:
 # "added", "updated", "unchanged", "removed" or "failed".
@@ -46,6 +52,10 @@ class UpdateSummary:
     unchanged: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     rebuilt: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
 
     def line(self) -> str:
         return (
@@ -93,75 +103,143 @@ def update_index(
         if rebuild:
             shutil.rmtree(target, ignore_errors=True)
         summary = UpdateSummary(rebuilt=rebuild)
-        changed = _apply(open_writable(target), archive, files, summary, report, batch_files)
+        writing = _Writing(open_writable(target), target, keep_last_good=not beside)
+        _apply(writing, archive, files, summary, report, batch_files)
+        if not text_dir(target, writing.ix.latest_generation()).exists():
+            writing.publish()
         if beside:
             _swap_in(target, index_dir)
-        if changed or rebuild or not last_good_dir(index_dir).exists():
+            sync_and_keep_last_good(index_dir)
+        elif not last_good_dir(index_dir).exists():
             sync_and_keep_last_good(index_dir)
         return summary
 
 
+class _Writing:
+    """The index being written and the text index entries of every report it holds.
+
+    Each commit is published with its own text index, synced, and (unless a rebuild is
+    written beside the live index) kept as the last good copy: whatever is committed is
+    searchable, even if the run is killed right after.
+    """
+
+    def __init__(self, ix: whoosh_index.Index, path: Path, keep_last_good: bool) -> None:
+        self.ix = ix
+        self.path = path
+        self.keep_last_good = keep_last_good
+        self.entries = _indexed_entries(ix, path)
+
+    def commit(self, writer) -> None:
+        writer.commit()
+        self.publish()
+
+    def publish(self) -> None:
+        ordered = [self.entries[name] for name in sorted(self.entries)]
+        write_text_index(self.path, self.ix.latest_generation(), ordered)
+        if self.keep_last_good:
+            sync_and_keep_last_good(self.path)
+
+
+def _indexed_hashes(ix: whoosh_index.Index) -> dict[str, str]:
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        if reader.doc_count() == 0:
+            return {}
+        files = reader.column_reader("file")
+        hashes = reader.column_reader("content_hash")
+        return {files[d]: hashes[d] for d in reader.all_doc_ids()}
+
+
+def _indexed_entries(ix: whoosh_index.Index, path: Path) -> dict[str, ReportEntry]:
+    """The entries of the reports in the index: from its text index when it has the current
+    generation's, else rebuilt from Whoosh's stored records (after a killed run)."""
+    generation = ix.latest_generation()
+    if generation in existing_generations(path):
+        return TextIndex.load(text_dir(path, generation)).entries()
+    with ix.searcher() as searcher:
+        return {d["file"]: entry_from_document(d) for d in searcher.all_stored_fields()}
+
+
 def _apply(
-    ix: whoosh_index.Index,
+    writing: _Writing,
     archive: Path,
     files: dict[str, Path],
     summary: UpdateSummary,
     report: ProgressCallback,
     batch_files: int,
-) -> bool:
-    """Write the changes in batches; whether anything changed (else nothing is committed)."""
-    with ix.searcher() as searcher:
-        indexed = {
-            fields["file"]: fields["content_hash"] for fields in searcher.documents(kind="report")
-        }
-    writer = ix.writer()
+) -> None:
+    """Write the changes, committing every `batch_files` reports and at the end."""
+    indexed = _indexed_hashes(writing.ix)
+    pending: list[tuple[str, str]] = []
+    for name, path in files.items():
+        try:
+            new_hash = content_hash(path)
+        except OSError as error:
+            summary.failed.append((name, f"cannot read file: {error.strerror or error}"))
+            report(name, "failed")
+            continue
+        if new_hash == indexed.get(name):
+            summary.unchanged += 1
+            report(name, "unchanged")
+        else:
+            pending.append((name, new_hash))
+    writer = writing.ix.writer()
+    uncommitted = False
     try:
         for name in sorted(set(indexed) - set(files)):
             writer.delete_by_term("file", name)
+            writing.entries.pop(name, None)
             summary.removed.append(name)
             report(name, "removed")
-        pending = 0
-        for name, path in files.items():
-            outcome = _index_file(writer, archive, path, indexed.get(name), summary)
-            report(name, outcome)
-            if outcome in ("added", "updated"):
-                pending += 1
-            if pending >= batch_files:
-                writer.commit()
-                writer, pending = ix.writer(), 0
+            uncommitted = True
+        written = 0
+        for name, outcome in _read_all(archive, pending):
+            if isinstance(outcome, str):
+                summary.failed.append((name, outcome))
+                report(name, "failed")
+                continue
+            document, entry = outcome
+            writer.update_document(**document)
+            writing.entries[name] = entry
+            (summary.updated if name in indexed else summary.added).append(name)
+            report(name, "updated" if name in indexed else "added")
+            written += 1
+            uncommitted = True
+            if written % batch_files == 0:
+                writing.commit(writer)
+                writer, uncommitted = writing.ix.writer(), False
     except BaseException:
         writer.cancel()
         raise
-    changed = bool(summary.added or summary.updated or summary.removed)
-    if changed:
-        writer.commit()
+    if uncommitted:
+        writing.commit(writer)
     else:
         writer.cancel()
-    return changed
 
 
-def _index_file(
-    writer: SegmentWriter, archive: Path, path: Path, old_hash: str | None, summary: UpdateSummary
-) -> str:
-    name = path.relative_to(archive).as_posix()
+Outcome = tuple[dict, ReportEntry] | str  # the documents, or why the file failed
+
+
+def _read_all(archive: Path, pending: list[tuple[str, str]]) -> Iterator[tuple[str, Outcome]]:
+    """Read the pending reports, in worker processes when there are many."""
+    jobs = [(archive, name, new_hash) for name, new_hash in pending]
+    if len(jobs) < _POOL_THRESHOLD or (os.cpu_count() or 1) < 2:
+        yield from map(_read_one, jobs)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context) as pool:
+        yield from pool.map(_read_one, jobs, chunksize=16)
+
+
+def _read_one(job: tuple[Path, str, str]) -> tuple[str, Outcome]:
+    archive, name, new_hash = job
     try:
-        new_hash = content_hash(path)
-        if new_hash == old_hash:
-            summary.unchanged += 1
-            return "unchanged"
-        documents = record_documents(build_record(path, archive), new_hash)
+        record = build_record(archive / name, archive)
     except ReportReadError as error:
-        summary.failed.append((name, error.reason))
-        return "failed"
+        return name, error.reason
     except OSError as error:
-        summary.failed.append((name, f"cannot read file: {error.strerror or error}"))
-        return "failed"
-    if old_hash is not None:
-        writer.delete_by_term("file", name)
-    for document in documents:
-        writer.add_document(**document)
-    (summary.updated if old_hash is not None else summary.added).append(name)
-    return "updated" if old_hash is not None else "added"
+        return name, f"cannot read file: {error.strerror or error}"
+    return name, (report_document(record, new_hash), report_entry(record))
 
 
 def _swap_in(rebuilt: Path, live: Path) -> None:

@@ -19,6 +19,7 @@ import docx
 import pytest
 
 from indexer.extract import build_record
+from indexer.normalize import normalize
 from indexer.store import (
     META_FILE,
     ArchiveIndex,
@@ -62,19 +63,31 @@ def write_docx(path: Path, town: str) -> Path:
     return path
 
 
-def stored(index_dir: Path, kind: str = "report", **terms: str) -> list[dict]:
-    """Stored fields of the matching documents in the index readers would open."""
-    ix, _ = open_readable(index_dir)
+def stored(index_dir: Path, **terms: str) -> list[dict]:
+    """Stored fields of the matching report documents in the index readers would open."""
+    ix, _, _ = open_readable(index_dir)
     with ix.searcher() as searcher:
-        return [dict(fields) for fields in searcher.documents(kind=kind, **terms)]
+        return [dict(fields) for fields in searcher.documents(**terms)]
 
 
 def report_files(index_dir: Path) -> Counter:
     return Counter(fields["file"] for fields in stored(index_dir))
 
 
+def text_entries(index_dir: Path) -> dict:
+    """The text index of the generation readers would open, report by report."""
+    _, text, _ = open_readable(index_dir)
+    assert len(text.files) == len(set(text.files))
+    return text.entries()
+
+
 def passage_texts(index_dir: Path, name: str) -> list[str]:
-    return [fields["text"] for fields in stored(index_dir, "passage", file=name)]
+    """The report's passages as stored, checked against the text index's normalized copy."""
+    records = [json.loads(fields["record"]) for fields in stored(index_dir, file=name)]
+    texts = [p["text"] for record in records for p in record["passages"]]
+    entry = text_entries(index_dir).get(name)
+    assert [normalize(t) for t in texts] == (entry.passages if entry else [])
+    return texts
 
 
 @pytest.fixture
@@ -179,8 +192,7 @@ def test_a_new_sidecar_updates_the_report_and_its_town(archive, indexed):
 
     assert summary.updated == [report.name] and summary.unchanged == 5
     assert [fields["town"] for fields in stored(indexed, file=report.name)] == ["绿水镇"]
-    passage_towns = {fields["town"] for fields in stored(indexed, "passage", file=report.name)}
-    assert passage_towns == {"绿水镇"}
+    assert text_entries(indexed)[report.name].town == "绿水镇"
 
 
 def test_broken_files_are_reported_and_lose_nothing(archive, index_dir):
@@ -266,18 +278,18 @@ def test_open_readers_keep_their_snapshot_while_an_update_commits(archive, index
     archive_index = ArchiveIndex(indexed)
     try:
         with archive_index.searcher() as s1:
-            assert len(list(s1.documents(kind="report"))) == 5
+            assert len(list(s1.all_stored_fields())) == 5
             for town in ("青山镇", "绿水镇", "红岩镇"):
                 (archive / f"{town}.txt").write_text(report_text(town), encoding="utf-8")
             assert len(update_index(archive, indexed).added) == 3
 
-            old = list(s1.documents(kind="report"))
+            old = list(s1.all_stored_fields())
             assert len(old) == 5
             assert all(json.loads(fields["record"])["file"] == fields["file"] for fields in old)
             with archive_index.searcher() as s2:
-                new = Counter(fields["file"] for fields in s2.documents(kind="report"))
+                new = Counter(fields["file"] for fields in s2.all_stored_fields())
                 assert len(new) == 8 and set(new.values()) == {1}
-            assert len(list(s1.documents(kind="report"))) == 5
+            assert len(list(s1.all_stored_fields())) == 5
     finally:
         archive_index.close()
 
@@ -301,13 +313,11 @@ def _replace(folder: Path, pattern: str, data: bytes | None = None) -> None:
 def test_readers_fall_back_to_the_last_good_copy(archive, indexed, pattern, data, collect_leaks):
     _replace(indexed, pattern, data)
 
-    ix, where = open_readable(indexed)
+    ix, text, where = open_readable(indexed)
     assert where == last_good_dir(indexed) and where.name.endswith(".last-good")
     with ix.searcher() as searcher:
-        assert len(list(searcher.documents(kind="report"))) == 5
-        assert len(list(searcher.documents(kind="passage"))) == sum(
-            len(build_record(path).passages) for path in archive.iterdir()
-        )
+        assert len(list(searcher.all_stored_fields())) == 5
+    assert text.passage_count == sum(len(build_record(path).passages) for path in archive.iterdir())
     archive_index = ArchiveIndex(indexed)
     try:
         with archive_index.searcher() as searcher:
@@ -338,7 +348,7 @@ def test_a_schema_version_change_rebuilds_beside_the_live_index(archive, indexed
     assert summary.unchanged == 0 and summary.updated == []
     assert is_current(indexed) and is_current(last_good_dir(indexed))
     assert report_files(indexed) == Counter(sample.name for sample in SAMPLES)
-    assert open_readable(indexed)[1] == indexed
+    assert open_readable(indexed)[2] == indexed
     leftovers = [".rebuild", ".retired", ".last-good.new", ".last-good.old"]
     assert not [suffix for suffix in leftovers if indexed.with_name(indexed.name + suffix).exists()]
 

@@ -1,0 +1,295 @@
+"""The passage text index: exact substring search over every passage, in NumPy arrays.
+
+Whoosh writes about 100,000 postings a second in pure Python, so it cannot hold the
+character grams of thousands of reports in the time cron allows (a 3,000-character report has
+some 3,000 distinct grams per passage set). This index keeps them beside Whoosh, one version
+per Whoosh generation, in a folder of plain files:
+
+- `passages.txt`: every passage's normalized text, one per line, in report order;
+- arrays: where each passage starts, its report, its categories (bit mask) and section;
+  per report its passages, year, town and county;
+- postings: for every character and character pair, the sorted passages that contain it.
+
+A term of one or two characters is answered by one posting list, exactly. A longer term
+intersects the lists of its pairs (a superset) and confirms each candidate with a substring
+test. Files are written into a temporary folder and renamed, so a reader never sees half of
+one; arrays are memory-mapped, so a searching process holds only what queries touch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .records import CATEGORIES
+
+FORMAT_VERSION = 1
+CATEGORY_BITS = {name: 1 << i for i, name in enumerate(CATEGORIES)}
+_UNIGRAM = 0xFFFF  # second half of a single character's code: a noncharacter, never in text
+_ASTRAL = 0xFFFE  # every character beyond the BMP shares one code (candidates are confirmed)
+_ARRAYS = (
+    "passage_start",
+    "passage_report",
+    "passage_cats",
+    "passage_section",
+    "report_passage_start",
+    "report_year",
+    "report_town",
+    "report_county",
+    "report_length",
+    "gram_codes",
+    "gram_offsets",
+    "gram_passages",
+)
+_VERIFY_SCAN_SHARE = 20  # above 1/20 of all passages, confirm by one scan of the whole text
+
+
+@dataclass
+class ReportEntry:
+    """What the text index keeps of one report (texts normalized, sections as written)."""
+
+    file: str
+    year: int | None
+    town: str | None
+    county: str | None
+    passages: list[str]
+    categories: list[int]  # CATEGORY_BITS mask per passage
+    sections: list[str]  # section path per passage, headings joined by " › "
+
+
+def category_mask(names: Iterable[str]) -> int:
+    return sum(CATEGORY_BITS[name] for name in set(names))
+
+
+def text_dir(index_dir: Path, generation: int) -> Path:
+    return index_dir / f"text-{generation}"
+
+
+def existing_generations(index_dir: Path) -> list[int]:
+    found = (re.fullmatch(r"text-(\d+)", p.name) for p in index_dir.glob("text-*"))
+    return sorted(int(m.group(1)) for m in found if m)
+
+
+def write_text_index(index_dir: Path, generation: int, entries: Sequence[ReportEntry]) -> Path:
+    """Write the text index for `generation`, then drop older ones."""
+    target = text_dir(index_dir, generation)
+    staging = target.with_name(target.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    texts = [text for entry in entries for text in entry.passages]
+    arrays = _layout(entries, texts)
+    arrays.update(_postings("\n".join(texts), arrays["passage_start"]))
+    for name in _ARRAYS:
+        np.save(staging / f"{name}.npy", arrays[name])
+    with open(staging / "passages.txt", "w", encoding="utf-8") as handle:
+        handle.write("\n".join(texts))
+    tables = {
+        "version": FORMAT_VERSION,
+        "files": [entry.file for entry in entries],
+        "towns": arrays.pop("towns"),
+        "counties": arrays.pop("counties"),
+        "sections": arrays.pop("sections"),
+    }
+    (staging / "tables.json").write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
+    for file in staging.iterdir():
+        _fsync(file)
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    _fsync(index_dir)
+    for old in existing_generations(index_dir):
+        if old != generation:
+            shutil.rmtree(text_dir(index_dir, old), ignore_errors=True)
+    return target
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _ids(values: Iterable[str | None]) -> tuple[list[str], np.ndarray]:
+    table: dict[str, int] = {}
+    ids = [table.setdefault(v, len(table)) if v else -1 for v in values]
+    return list(table), np.array(ids, dtype=np.int32)
+
+
+def _layout(entries: Sequence[ReportEntry], texts: list[str]) -> dict:
+    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
+    passage_start = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=passage_start[1:])
+    counts = np.fromiter((len(e.passages) for e in entries), dtype=np.int64, count=len(entries))
+    report_passage_start = np.zeros(len(entries) + 1, dtype=np.int64)
+    np.cumsum(counts, out=report_passage_start[1:])
+    sections, section_ids = _ids(s for e in entries for s in e.sections)
+    towns, town_ids = _ids(e.town for e in entries)
+    counties, county_ids = _ids(e.county for e in entries)
+    return {
+        "passage_start": passage_start,
+        "passage_report": np.repeat(np.arange(len(entries), dtype=np.int32), counts),
+        "passage_cats": np.array([c for e in entries for c in e.categories], dtype=np.uint8),
+        "passage_section": section_ids,
+        "report_passage_start": report_passage_start,
+        "report_year": np.array([e.year or 0 for e in entries], dtype=np.int16),
+        "report_town": town_ids,
+        "report_county": county_ids,
+        "report_length": np.array([sum(map(len, e.passages)) for e in entries], dtype=np.int32),
+        "towns": towns,
+        "counties": counties,
+        "sections": sections,
+    }
+
+
+def _postings(joined: str, passage_start: np.ndarray) -> dict[str, np.ndarray]:
+    """For every character and pair: the sorted, distinct passages that contain it."""
+    if not joined:
+        empty = np.zeros(0, dtype=np.uint32)
+        return {
+            "gram_codes": empty,
+            "gram_offsets": np.zeros(1, dtype=np.int64),
+            "gram_passages": empty,
+        }
+    chars = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).copy()
+    chars[chars > 0xFFFF] = _ASTRAL
+    passage_of = np.repeat(
+        np.arange(len(passage_start) - 1, dtype=np.uint64), np.diff(passage_start)
+    )[: len(chars)]
+    text_chars = chars != 0x0A  # the newline between passages belongs to none
+    unigrams = (chars.astype(np.uint64) << 16) | _UNIGRAM
+    pairs = (chars[:-1].astype(np.uint64) << 16) | chars[1:]
+    pair_ok = text_chars[:-1] & text_chars[1:]
+    keys = np.concatenate(
+        [
+            (unigrams[text_chars] << 32) | passage_of[text_chars],
+            (pairs[pair_ok] << 32) | passage_of[:-1][pair_ok],
+        ]
+    )
+    keys.sort()
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+    codes = (keys >> 32).astype(np.uint32)
+    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    return {
+        "gram_codes": codes[starts],
+        "gram_offsets": np.append(starts, len(codes)).astype(np.int64),
+        "gram_passages": (keys & 0xFFFFFFFF).astype(np.uint32),
+    }
+
+
+def _gram_codes(term: str) -> list[int]:
+    points = [ord(ch) if ord(ch) <= 0xFFFF else _ASTRAL for ch in term]
+    if len(points) == 1:
+        return [(points[0] << 16) | _UNIGRAM]
+    return sorted({(a << 16) | b for a, b in zip(points, points[1:], strict=False)})
+
+
+@dataclass
+class TextIndex:
+    """A loaded text index; arrays are memory-mapped, the text is one string."""
+
+    path: Path
+    text: str
+    files: list[str]
+    towns: list[str]
+    counties: list[str]
+    sections: list[str]
+    arrays: dict[str, np.ndarray]
+    _normalized_sections: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: Path) -> TextIndex:
+        tables = json.loads((path / "tables.json").read_text(encoding="utf-8"))
+        if tables.get("version") != FORMAT_VERSION:
+            raise ValueError(f"{path}: text index format {tables.get('version')}")
+        arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+        text = (path / "passages.txt").read_text(encoding="utf-8")
+        return cls(
+            path,
+            text,
+            tables["files"],
+            tables["towns"],
+            tables["counties"],
+            tables["sections"],
+            arrays,
+        )
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        arrays = self.__dict__.get("arrays", {})
+        if name in arrays:
+            return arrays[name]
+        raise AttributeError(name)
+
+    @property
+    def passage_count(self) -> int:
+        return len(self.arrays["passage_report"])
+
+    def passage_text(self, passage: int) -> str:
+        start, end = self.passage_start[passage], self.passage_start[passage + 1] - 1
+        return self.text[start:end]
+
+    def containing(self, term: str, scope: np.ndarray | None) -> np.ndarray:
+        """The passages (sorted ids) in `scope` (a bool mask, or None for all) holding `term`."""
+        lists = []
+        for code in _gram_codes(term):
+            at = np.searchsorted(self.gram_codes, code)
+            if at == len(self.gram_codes) or self.gram_codes[at] != code:
+                return np.zeros(0, dtype=np.int64)
+            begin, end = self.gram_offsets[at], self.gram_offsets[at + 1]
+            lists.append(self.gram_passages[begin:end])
+        lists.sort(key=len)
+        found = np.asarray(lists[0], dtype=np.int64)
+        for other in lists[1:]:
+            found = np.intersect1d(found, other, assume_unique=True)
+            if not len(found):
+                break
+        if scope is not None:
+            found = found[scope[found]]
+        exact = len(term) <= 2 and all(ord(ch) <= 0xFFFF for ch in term)
+        return found if exact else self._confirmed(term, found)
+
+    def _confirmed(self, term: str, candidates: np.ndarray) -> np.ndarray:
+        if len(candidates) * _VERIFY_SCAN_SHARE < self.passage_count:
+            keep = [p for p in candidates.tolist() if term in self.passage_text(p)]
+            return np.array(keep, dtype=np.int64)
+        positions = [m.start() for m in re.finditer(re.escape(term), self.text)]
+        holding = np.unique(np.searchsorted(self.passage_start, positions, side="right") - 1)
+        return np.intersect1d(holding, candidates, assume_unique=True)
+
+    def entries(self) -> dict[str, ReportEntry]:
+        """Every report's entry, for writing the next generation without re-reading files."""
+        result = {}
+        first = self.report_passage_start
+        for report, file in enumerate(self.files):
+            passages = range(first[report], first[report + 1])
+            town, county = self.report_town[report], self.report_county[report]
+            result[file] = ReportEntry(
+                file=file,
+                year=int(self.report_year[report]) or None,
+                town=self.towns[town] if town >= 0 else None,
+                county=self.counties[county] if county >= 0 else None,
+                passages=[self.passage_text(p) for p in passages],
+                categories=[int(c) for c in self.passage_cats[first[report] : first[report + 1]]],
+                sections=[
+                    self.sections[s] if s >= 0 else ""
+                    for s in self.passage_section[first[report] : first[report + 1]].tolist()
+                ],
+            )
+        return result
+
+    def section_ids_with(self, words: str) -> np.ndarray:
+        """Sections whose path contains `words` (normalized)."""
+        if not self._normalized_sections:
+            from .normalize import normalize
+
+            self._normalized_sections = [normalize(s) for s in self.sections]
+        return np.array(
+            [i for i, s in enumerate(self._normalized_sections) if words in s], dtype=np.int32
+        )
