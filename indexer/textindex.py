@@ -48,6 +48,7 @@ _ARRAYS = (
     "gram_offsets",
     "gram_passages",
 )
+_CHUNK_CHARS = 2_000_000
 _VERIFY_SCAN_SHARE = 20  # above 1/20 of all passages, confirm by one scan of the whole text
 
 
@@ -85,7 +86,7 @@ def write_text_index(index_dir: Path, generation: int, entries: Sequence[ReportE
     staging.mkdir(parents=True)
     texts = [text for entry in entries for text in entry.passages]
     arrays = _layout(entries, texts)
-    arrays.update(_postings("\n".join(texts), arrays["passage_start"]))
+    arrays.update(_postings(texts))
     for name in _ARRAYS:
         np.save(staging / f"{name}.npy", arrays[name])
     with open(staging / "passages.txt", "w", encoding="utf-8") as handle:
@@ -149,19 +150,37 @@ def _layout(entries: Sequence[ReportEntry], texts: list[str]) -> dict:
     }
 
 
-def _postings(joined: str, passage_start: np.ndarray) -> dict[str, np.ndarray]:
-    """For every character and pair: the sorted, distinct passages that contain it."""
-    if not joined:
-        empty = np.zeros(0, dtype=np.uint32)
-        return {
-            "gram_codes": empty,
-            "gram_offsets": np.zeros(1, dtype=np.int64),
-            "gram_passages": empty,
-        }
-    chars = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).copy()
+def _postings(texts: list[str]) -> dict[str, np.ndarray]:
+    """For every character and pair: the sorted, distinct passages that contain it.
+
+    Keys (gram code << 32 | passage) are built a chunk of passages at a time, so the
+    temporary arrays stay a few times the size of one chunk, not of the whole archive.
+    """
+    chunks, begin = [], 0
+    while begin < len(texts):
+        end, size = begin, 0
+        while end < len(texts) and (size < _CHUNK_CHARS or end == begin):
+            size += len(texts[end]) + 1
+            end += 1
+        chunks.append(_chunk_keys(texts[begin:end], begin))
+        begin = end
+    keys = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.uint64)
+    keys.sort()  # chunks hold different passages, so no key repeats across them
+    codes = (keys >> 32).astype(np.uint32)
+    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))[: len(codes)]
+    return {
+        "gram_codes": codes[starts],
+        "gram_offsets": np.append(starts, len(codes)).astype(np.int64),
+        "gram_passages": (keys & 0xFFFFFFFF).astype(np.uint32),
+    }
+
+
+def _chunk_keys(texts: list[str], first_passage: int) -> np.ndarray:
+    chars = np.frombuffer("\n".join(texts).encode("utf-32-le"), dtype=np.uint32).copy()
     chars[chars > 0xFFFF] = _ASTRAL
+    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
     passage_of = np.repeat(
-        np.arange(len(passage_start) - 1, dtype=np.uint64), np.diff(passage_start)
+        np.arange(first_passage, first_passage + len(texts), dtype=np.uint64), lengths
     )[: len(chars)]
     text_chars = chars != 0x0A  # the newline between passages belongs to none
     unigrams = (chars.astype(np.uint64) << 16) | _UNIGRAM
@@ -174,14 +193,7 @@ def _postings(joined: str, passage_start: np.ndarray) -> dict[str, np.ndarray]:
         ]
     )
     keys.sort()
-    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-    codes = (keys >> 32).astype(np.uint32)
-    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
-    return {
-        "gram_codes": codes[starts],
-        "gram_offsets": np.append(starts, len(codes)).astype(np.int64),
-        "gram_passages": (keys & 0xFFFFFFFF).astype(np.uint32),
-    }
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
 
 
 def _gram_codes(term: str) -> list[int]:
@@ -266,21 +278,22 @@ class TextIndex:
     def entries(self) -> dict[str, ReportEntry]:
         """Every report's entry, for writing the next generation without re-reading files."""
         result = {}
-        first = self.report_passage_start
+        first = self.report_passage_start.tolist()
+        texts = self.text.split("\n") if self.text else []
+        towns, counties = self.report_town.tolist(), self.report_county.tolist()
+        years, cats = self.report_year.tolist(), self.passage_cats.tolist()
+        section_ids = self.passage_section.tolist()
         for report, file in enumerate(self.files):
-            passages = range(first[report], first[report + 1])
-            town, county = self.report_town[report], self.report_county[report]
+            begin, end = first[report], first[report + 1]
+            town, county = towns[report], counties[report]
             result[file] = ReportEntry(
                 file=file,
-                year=int(self.report_year[report]) or None,
+                year=years[report] or None,
                 town=self.towns[town] if town >= 0 else None,
                 county=self.counties[county] if county >= 0 else None,
-                passages=[self.passage_text(p) for p in passages],
-                categories=[int(c) for c in self.passage_cats[first[report] : first[report + 1]]],
-                sections=[
-                    self.sections[s] if s >= 0 else ""
-                    for s in self.passage_section[first[report] : first[report + 1]].tolist()
-                ],
+                passages=texts[begin:end],
+                categories=cats[begin:end],
+                sections=[self.sections[i] if i >= 0 else "" for i in section_ids[begin:end]],
             )
         return result
 

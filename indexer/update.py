@@ -18,6 +18,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -66,14 +67,16 @@ class UpdateSummary:
 
 
 def archive_files(archive: Path) -> dict[str, Path]:
-    """Report files below `archive` by their archive-relative name."""
+    """Report files below `archive` by their archive-relative name, in name order."""
     if not archive.is_dir():
         raise FileNotFoundError(f"archive folder {archive} does not exist")
-    return {
-        path.relative_to(archive).as_posix(): path
-        for path in sorted(archive.rglob("*"))
-        if path.is_file() and is_report(path)
-    }
+    found = {}
+    for folder, _, names in os.walk(archive):
+        for name in names:
+            path = Path(folder, name)
+            if is_report(path):
+                found[path.relative_to(archive).as_posix()] = path
+    return dict(sorted(found.items()))
 
 
 def content_hash(path: Path) -> str:
@@ -127,7 +130,11 @@ class _Writing:
         self.ix = ix
         self.path = path
         self.keep_last_good = keep_last_good
-        self.entries = _indexed_entries(ix, path)
+
+    @cached_property
+    def entries(self) -> dict[str, ReportEntry]:
+        """Loaded on first use: an update that changes nothing never needs them."""
+        return _indexed_entries(self.ix, self.path)
 
     def commit(self, writer) -> None:
         writer.commit()
