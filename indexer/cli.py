@@ -217,6 +217,8 @@ def render(results: dict) -> str:
     """Results as text: each report, then its best passages with the matches in 【】."""
     totals = f"matching reports: {results['total_reports']}, passages: {results['total_passages']}"
     lines = [totals]
+    for term, parts in results["relaxed"].items():
+        lines.append(f"(no exact match for {term}; showing reports with all of: {' '.join(parts)})")
     for hit in results["results"]:
         where = " ".join(str(v) for v in (hit["county"], hit["town"], hit["year"]) if v)
         lines.append(f"\n{hit['title'] or hit['file']}  [{where}]  {hit['file']}")

@@ -286,3 +286,21 @@ def test_a_missing_index_names_the_command(tmp_path: Path):
 
     with pytest.raises(IndexUnavailable, match="fazhi-index update"):
         search(ArchiveIndex(tmp_path / "none"), SearchRequest("信访"))
+
+
+def test_an_unquoted_term_found_nowhere_is_relaxed_into_its_words(corpus):
+    archive_index, records = corpus
+    results = search(archive_index, SearchRequest("禁毒常态化", **EVERYTHING))
+    assert results.relaxed == {"禁毒常态化": ["禁毒", "常态"]}  # jieba: 禁毒/常态/化
+    assert results.terms == ["禁毒", "常态"]
+    assert {r.file for r in results.results} == {
+        r.file for r in records.values() if "禁毒" in r.text and "常态" in r.text
+    }
+    quoted = search(archive_index, SearchRequest('"禁毒常态化"', **EVERYTHING))
+    assert (quoted.total_reports, quoted.relaxed) == (0, {})
+
+
+def test_dictionary_terms_stay_whole_when_relaxed(corpus):
+    archive_index, _ = corpus
+    results = search(archive_index, SearchRequest("一村一法律顾问制度化"))
+    assert results.relaxed == {"一村一法律顾问制度化": ["一村一法律顾问", "制度化"]}
