@@ -26,6 +26,7 @@ from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
 from . import normalize, textindex
+from .durable import fsync_path
 from .schema import SCHEMA_VERSION, build_schema
 from .textindex import TextIndex, text_dir
 
@@ -129,8 +130,8 @@ def sync_and_keep_last_good(path: Path) -> None:
     """Make the committed generation durable, then make it the last good copy."""
     files = [f for f in path.rglob("*") if f.is_file() and f.name != "MAIN_WRITELOCK"]
     for file in files:
-        _fsync(file)
-    _fsync(path)
+        fsync_path(file)
+    fsync_path(path)
     target = last_good_dir(path)
     staging = target.with_name(target.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
@@ -139,13 +140,13 @@ def sync_and_keep_last_good(path: Path) -> None:
         link.parent.mkdir(parents=True, exist_ok=True)
         os.link(file, link)
     for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
-        _fsync(folder)
+        fsync_path(folder)
     retired = target.with_name(target.name + ".old")
     shutil.rmtree(retired, ignore_errors=True)
     if target.exists():
         target.rename(retired)
     staging.rename(target)
-    _fsync(target.parent)
+    fsync_path(target.parent)
     shutil.rmtree(retired, ignore_errors=True)
 
 
@@ -167,14 +168,6 @@ def update_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_synced(path: Path, data: bytes) -> None:
     temporary = path.with_name(path.name + ".tmp")
     with open(temporary, "wb") as handle:
@@ -182,7 +175,7 @@ def _write_synced(path: Path, data: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     temporary.replace(path)
-    _fsync(path.parent)
+    fsync_path(path.parent)
 
 
 @dataclass(frozen=True)

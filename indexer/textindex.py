@@ -19,7 +19,6 @@ one; arrays are memory-mapped, so a searching process holds only what queries to
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from collections.abc import Iterable, Sequence
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .durable import fsync_path
 from .records import CATEGORIES
 
 FORMAT_VERSION = 1
@@ -100,22 +100,14 @@ def write_text_index(index_dir: Path, generation: int, entries: Sequence[ReportE
     }
     (staging / "tables.json").write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
     for file in staging.iterdir():
-        _fsync(file)
+        fsync_path(file)
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
-    _fsync(index_dir)
+    fsync_path(index_dir)
     for old in existing_generations(index_dir):
         if old != generation:
             shutil.rmtree(text_dir(index_dir, old), ignore_errors=True)
     return target
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _ids(values: Iterable[str | None]) -> tuple[list[str], np.ndarray]:
