@@ -156,14 +156,21 @@ def _postings(texts: list[str]) -> dict[str, np.ndarray]:
             end += 1
         chunks.append(_chunk_keys(texts[begin:end], begin))
         begin = end
-    keys = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.uint64)
+    keys = np.empty(sum(len(chunk) for chunk in chunks), dtype=np.uint64)
+    at = 0
+    while chunks:  # move the chunks into one array, freeing each as it goes
+        chunk = chunks.pop(0)
+        keys[at : at + len(chunk)] = chunk
+        at += len(chunk)
     keys.sort()  # chunks hold different passages, so no key repeats across them
-    codes = (keys >> 32).astype(np.uint32)
+    halves = keys.astype("<u8", copy=False).view("<u4")  # low, high 32 bits of each key
+    passages, codes = halves[0::2].copy(), halves[1::2].copy()
+    del keys, halves
     starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))[: len(codes)]
     return {
         "gram_codes": codes[starts],
         "gram_offsets": np.append(starts, len(codes)).astype(np.int64),
-        "gram_passages": (keys & 0xFFFFFFFF).astype(np.uint32),
+        "gram_passages": passages,
     }
 
 
