@@ -175,7 +175,7 @@ def _apply(
     report: ProgressCallback,
     batch_files: int,
 ) -> None:
-    """Write the changes, committing every `batch_files` reports and at the end."""
+    """Write the changes, committing after `batch_files` reports or more, and at the end."""
     indexed = _indexed_hashes(writing.ix)
     pending: list[tuple[str, str]] = []
     for name, path in files.items():
@@ -199,7 +199,7 @@ def _apply(
             summary.removed.append(name)
             report(name, "removed")
             uncommitted = True
-        written = 0
+        since_commit = 0
         for name, outcome in _read_all(archive, pending):
             if isinstance(outcome, str):
                 summary.failed.append((name, outcome))
@@ -210,11 +210,13 @@ def _apply(
             writing.entries[name] = entry
             (summary.updated if name in indexed else summary.added).append(name)
             report(name, "updated" if name in indexed else "added")
-            written += 1
+            since_commit += 1
             uncommitted = True
-            if written % batch_files == 0:
+            # Each commit rewrites the whole text index: batches grow with the index, so a
+            # first build of N reports rewrites it about log N times, not N / batch times.
+            if since_commit >= max(batch_files, len(writing.entries) // 2):
                 writing.commit(writer)
-                writer, uncommitted = writing.ix.writer(), False
+                writer, uncommitted, since_commit = writing.ix.writer(), False, 0
     except BaseException:
         writer.cancel()
         raise
