@@ -25,6 +25,7 @@ from .normalize import normalize
 from .query import ParsedQuery, QueryError, parse_query
 from .records import CATEGORIES
 from .schema import SECTION_SEPARATOR
+from .sortedsets import difference, distinct, intersect, union
 from .store import ArchiveIndex, Snapshot
 from .textindex import CATEGORY_BITS, TextIndex
 
@@ -199,50 +200,56 @@ class _Search:
         return self._found[term]
 
     def _reports_with(self, term: str) -> np.ndarray:
-        return np.unique(self.text.passage_report[self.found(term)])
+        """The reports (sorted) whose scope holds `term`: passages are stored report by report."""
+        return distinct(self.text.passage_report[self.found(term)])
 
     def results(self, parsed: ParsedQuery) -> SearchResults:
-        passage_report = self.text.passage_report
+        report_of = self.text.passage_report
         if parsed.clauses:
             matched = None
             for clause in parsed.clauses:
-                either = np.unique(np.concatenate([self._reports_with(t) for t in clause]))
-                matched = either if matched is None else np.intersect1d(matched, either, True)
-            hits = np.unique(np.concatenate([self.found(t) for t in parsed.terms]))
+                either = union([self._reports_with(term) for term in clause])
+                matched = either if matched is None else intersect(matched, either)
+            hits = union([self.found(term) for term in parsed.terms])
         else:
             hits = (
                 np.flatnonzero(self.scope)
                 if self.scope is not None
                 else np.arange(self.text.passage_count)
             )
-            matched = np.unique(passage_report[hits])
+            matched = distinct(report_of[hits])
         for term in parsed.excluded:
-            matched = np.setdiff1d(matched, self._reports_with(term), assume_unique=True)
-        hits = hits[np.isin(passage_report[hits], matched)]
-        order = self._ranked(parsed, matched, hits)
-        page = order[self.request.offset : self.request.offset + self.request.limit]
+            matched = difference(matched, self._reports_with(term))
+        kept = np.zeros(len(self.text.files), dtype=bool)
+        kept[matched] = True
+        hits = hits[kept[report_of[hits]]]
+        order, scores = self._ranked(parsed, matched, hits)
+        page = slice(self.request.offset, self.request.offset + self.request.limit)
         return SearchResults(
             total_reports=len(matched),
             total_passages=len(hits),
             facets=self._facets(matched, hits),
-            results=[self._report_hit(int(r), s, hits, parsed.terms) for r, s in page],
+            results=[
+                self._report_hit(int(matched[i]), round(float(scores[i]), 4), hits, parsed.terms)
+                for i in order[page]
+            ],
             terms=parsed.terms,
         )
 
-    def _ranked(self, parsed: ParsedQuery, matched: np.ndarray, hits: np.ndarray) -> list:
-        """(report, score) in result order."""
+    def _ranked(
+        self, parsed: ParsedQuery, matched: np.ndarray, hits: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Positions into `matched` in result order, and each matched report's score.
+
+        Ties go to the report with more hits, then to the file name (reports are stored in
+        name order).
+        """
         scores = self._bm25(parsed.terms, matched)
-        per_report = np.bincount(self.text.passage_report[hits], minlength=len(self.text.files))
-        files = self.text.files
-        years = np.asarray(self.text.report_year)[matched]
-        by_year = self.request.sort == "year" or not parsed.clauses
-
-        def key(i: int) -> tuple:
-            relevance = (-scores[i], -per_report[matched[i]], files[matched[i]])
-            return (-years[i], *relevance) if by_year else relevance
-
-        order = sorted(range(len(matched)), key=key)
-        return [(int(matched[i]), round(float(scores[i]), 4)) for i in order]
+        hit_counts = np.bincount(self.text.passage_report[hits], minlength=len(self.text.files))
+        keys = [matched, -hit_counts[matched], -scores]
+        if self.request.sort == "year" or not parsed.clauses:
+            keys.append(-np.asarray(self.text.report_year, dtype=np.int32)[matched])
+        return np.lexsort(keys), scores
 
     def _bm25(self, terms: list[str], matched: np.ndarray) -> np.ndarray:
         """BM25 of each matched report, counting a term once per passage that holds it."""
@@ -250,14 +257,13 @@ class _Search:
         if not terms or not len(matched):
             return scores
         report_of = self.text.passage_report
-        in_scope = (
-            np.unique(report_of[self.scope])
-            if self.scope is not None
-            else np.arange(len(self.text.files))
-        )
+        if self.scope is not None:
+            in_scope = distinct(report_of[np.flatnonzero(self.scope)])
+        else:
+            in_scope = np.arange(len(self.text.files))
         lengths = np.asarray(self.text.report_length, dtype=np.float64)
-        average = lengths[in_scope].mean() if len(in_scope) else 1.0
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[matched] / max(average, 1.0))
+        average = max(lengths[in_scope].mean(), 1.0)
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[matched] / average)
         for term in terms:
             frequency = np.bincount(report_of[self.found(term)], minlength=len(lengths))[matched]
             df = len(self._reports_with(term))
@@ -267,16 +273,15 @@ class _Search:
 
     def _facets(self, matched: np.ndarray, hits: np.ndarray) -> dict[str, list[FacetValue]]:
         text = self.text
+        years = np.asarray(text.report_year, dtype=np.int64)[matched]
         counts = {
             "town": _value_counts(np.asarray(text.report_town)[matched], text.towns),
             "county": _value_counts(np.asarray(text.report_county)[matched], text.counties),
+            "year": {str(y): int(n) for y, n in enumerate(np.bincount(years)) if n and y},
         }
-        years = np.asarray(text.report_year)[matched]
-        values, numbers = np.unique(years[years > 0], return_counts=True)
-        counts["year"] = {str(y): int(n) for y, n in zip(values, numbers, strict=True)}
         cats = np.asarray(text.passage_cats)[hits]
         counts["category"] = {
-            name: len(np.unique(text.passage_report[hits[(cats & bit) != 0]]))
+            name: len(distinct(text.passage_report[hits[(cats & bit) != 0]]))
             for name, bit in CATEGORY_BITS.items()
         }
         return {
@@ -327,8 +332,8 @@ class _Search:
 
 
 def _value_counts(ids: np.ndarray, names: list[str]) -> dict[str, int]:
-    values, numbers = np.unique(ids[ids >= 0], return_counts=True)
-    return {names[i]: int(n) for i, n in zip(values, numbers, strict=True)}
+    counts = np.bincount(ids[ids >= 0], minlength=len(names))
+    return {names[i]: int(n) for i in np.flatnonzero(counts) for n in (counts[i],)}
 
 
 def highlight_spans(norm_text: str, terms: list[str]) -> list[tuple[int, int]]:

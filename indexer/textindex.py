@@ -29,6 +29,7 @@ import numpy as np
 
 from .durable import fsync_path
 from .records import CATEGORIES
+from .sortedsets import intersect
 
 FORMAT_VERSION = 1
 CATEGORY_BITS = {name: 1 << i for i, name in enumerate(CATEGORIES)}
@@ -49,7 +50,6 @@ _ARRAYS = (
     "gram_passages",
 )
 _CHUNK_CHARS = 2_000_000
-_VERIFY_SCAN_SHARE = 20  # above 1/20 of all passages, confirm by one scan of the whole text
 
 
 @dataclass
@@ -258,7 +258,7 @@ class TextIndex:
         lists.sort(key=len)
         found = np.asarray(lists[0], dtype=np.int64)
         for other in lists[1:]:
-            found = np.intersect1d(found, other, assume_unique=True)
+            found = intersect(found, other)
             if not len(found):
                 break
         if scope is not None:
@@ -267,12 +267,16 @@ class TextIndex:
         return found if exact else self._confirmed(term, found)
 
     def _confirmed(self, term: str, candidates: np.ndarray) -> np.ndarray:
-        if len(candidates) * _VERIFY_SCAN_SHARE < self.passage_count:
-            keep = [p for p in candidates.tolist() if term in self.passage_text(p)]
-            return np.array(keep, dtype=np.int64)
-        positions = [m.start() for m in re.finditer(re.escape(term), self.text)]
-        holding = np.unique(np.searchsorted(self.passage_start, positions, side="right") - 1)
-        return np.intersect1d(holding, candidates, assume_unique=True)
+        """The candidates whose text holds `term`, searched within each passage's bounds."""
+        starts = self.passage_start[candidates].tolist()
+        ends = (self.passage_start[candidates + 1] - 1).tolist()
+        find = self.text.find
+        keep = [
+            passage
+            for passage, start, end in zip(candidates.tolist(), starts, ends, strict=True)
+            if find(term, start, end) >= 0
+        ]
+        return np.array(keep, dtype=np.int64)
 
     def entries(self) -> dict[str, ReportEntry]:
         """Every report's entry, for writing the next generation without re-reading files."""
