@@ -145,7 +145,9 @@ def _relaxed(parsed: ParsedQuery, run: _Search) -> tuple[ParsedQuery, dict] | No
     """Unquoted terms found nowhere, split into their jieba words (all of which must appear)."""
     relaxed: dict[str, list[str]] = {}
     for term in parsed.terms:
-        if term not in parsed.quoted and len(run.found(term)) == 0:
+        # Two words of two characters at least: shorter terms are never split (nor is jieba
+        # loaded for them).
+        if term not in parsed.quoted and len(term) >= 4 and len(run.found(term)) == 0:
             # Single characters (的, 是, 不) would find nearly everything: only words count.
             parts = [w for w in dict.fromkeys(words(term)) if len(w) > 1 and w != term]
             if len(parts) > 1:

@@ -1,0 +1,74 @@
+"""The benchmark harness end to end on a tiny corpus: figures for every system, and the
+product's result counts checked against the substring scan on every query."""
+
+from __future__ import annotations
+
+import json
+
+from bench.__main__ import format_report
+from bench.corpus import generate_corpus
+from bench.harness import Config, run_benchmark
+
+
+def test_benchmark_end_to_end(tmp_path):
+    extra = tmp_path / "queries.txt"
+    extra.write_text("法治 OR 普法\n依法行政 -禁毒\n\n", encoding="utf-8")
+    lines: list[str] = []
+    config = Config(
+        n=30,
+        seed=1,
+        workdir=tmp_path / "work",
+        queries_file=extra,
+        mix=14,
+        repeat=1,
+        log=lines.append,
+    )
+    result = run_benchmark(config)
+    json.dumps(result, ensure_ascii=False)  # what --json writes
+    assert "product" in format_report(result)
+
+    systems = result["systems"]
+    assert {"product", "fts5", "fts5+like", "scan"} <= set(systems)
+    product = systems["product"]
+    for build in (product["build"], product["noop_update"], product["update_1pct"]):
+        assert build["seconds"] > 0 and build["peak_rss_kb"] > 0 and not build["failed"]
+    assert product["update_1pct"]["files_changed"] == 1
+    assert "1 updated" in product["update_1pct"]["summary"]
+    assert "0 added, 0 updated" in product["noop_update"]["summary"]
+    assert product["index_bytes"] > 0 and systems["fts5"]["index_bytes"] > 0
+    assert systems["fts5"]["build"]["seconds"] > 0
+    assert systems["scan"]["memory_text_bytes"] > 0
+    for figure in systems.values():
+        assert figure["search"]["peak_rss_kb"] > 0
+        latency = figure["latency"]["all"]
+        assert latency["queries"] == len(result["queries"]) == 16
+        assert 0 < latency["p50_ms"] <= latency["p95_ms"] <= latency["max_ms"]
+
+    # The product finds exactly what the substring scan finds, on every query.
+    assert result["agreement"]["product"]["differ"] == 0, result["agreement"]["product"]
+    short = [q for q in result["queries"] if q["class"] in ("1-char", "2-char")]
+    assert short
+    for query in short:
+        scan, fts5 = query["results"]["scan"], query["results"]["fts5"]
+        assert scan["reports"] > 0 and scan["passages"] > 0
+        assert (fts5["reports"], fts5["passages"]) == (0, 0)
+        assert query["results"]["fts5+like"]["passages"] == scan["passages"]
+    assert any(d["class"] == "1-char" for d in result["agreement"]["fts5"]["differing"])
+    classes = {q["class"] for q in result["queries"]}
+    assert classes == {
+        "1-char",
+        "2-char",
+        "4-char",
+        "phrase",
+        "multi",
+        "filtered",
+        "nowhere",
+        "file",
+    }
+
+    # The files changed for the 1% update are restored: the cached corpus can be reused.
+    marker = json.loads((tmp_path / "work" / "corpus.json").read_text())
+    assert marker["n"] == 30 and marker["seed"] == 1
+    fresh = {r.path.name: r.path.read_bytes() for r in generate_corpus(tmp_path / "fresh", 30, 1)}
+    archive = tmp_path / "work" / "archive"
+    assert {p.name: p.read_bytes() for p in archive.iterdir()} == fresh
