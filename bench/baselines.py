@@ -21,9 +21,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.query import ParsedQuery
 from indexer.records import CATEGORIES
 
-from .queries import ParsedTerms, Query
+from .queries import Query
 
 CATEGORY_BITS = {name: 1 << i for i, name in enumerate(CATEGORIES)}
 TOP_REPORTS, TOP_PASSAGES = 10, 3
@@ -92,7 +93,7 @@ class ScanIndex:
             if report in reports and (not bits or self.cats[i] & bits)
         ]
 
-    def search(self, query: Query, parsed: ParsedTerms) -> dict:
+    def search(self, query: Query, parsed: ParsedQuery) -> dict:
         scope = self._scope(query)
         texts, report_of = self.texts, self.report_of
         found = {term: [i for i in scope if term in texts[i]] for term in parsed.terms}
@@ -204,7 +205,7 @@ class Fts5Index:
     def close(self) -> None:
         self.connection.close()
 
-    def _where(self, query: Query, parsed: ParsedTerms) -> tuple[list[str], list, bool]:
+    def _where(self, query: Query, parsed: ParsedQuery) -> tuple[list[str], list, bool]:
         """SQL conditions, their parameters, and whether the first one is a MATCH."""
         conditions: list[str] = []
         params: list = []
@@ -238,7 +239,7 @@ class Fts5Index:
         matching = bool(conditions) and conditions[0] == "passages MATCH ?"
         return conditions or ["1"], params, matching
 
-    def search(self, query: Query, parsed: ParsedTerms) -> dict:
+    def search(self, query: Query, parsed: ParsedQuery) -> dict:
         conditions, params, matching = self._where(query, parsed)
         where = " AND ".join(conditions)
         run = self.connection.execute

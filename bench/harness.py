@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .baselines import Report
-from .queries import CLASSES, Query, build_mix, parse_terms, read_query_file
+from .queries import CLASSES, Query, build_mix, read_query_file
 
 REFERENCE = "scan"
 MODIFIED_SHARE = 0.01
@@ -44,6 +44,7 @@ class Config:
     queries_file: Path | None = None
     mix: int = 100  # generated queries, about
     repeat: int = 3  # timed runs per query (after one warm-up run); the median counts
+    skip: tuple[str, ...] = ()  # baselines not to run ("fts5", "fts5+like"), e.g. at 100,000
     log: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr))
 
 
@@ -316,7 +317,7 @@ def fts5_build(reports_file: Path, db: Path) -> dict:
 
 
 def baseline_search(system: str, reports_file: Path, db: Path, queries, repeat: int) -> dict:
-    from indexer.normalize import normalize
+    from indexer.query import parse_query
 
     from .baselines import Fts5Index, ScanIndex
 
@@ -333,7 +334,7 @@ def baseline_search(system: str, reports_file: Path, db: Path, queries, repeat: 
         engine = Fts5Index(db, like=system == "fts5+like")
 
     def answer(query: Query) -> dict:
-        return engine.search(query, parse_terms(query.text, normalize))
+        return engine.search(query, parse_query(query.text))
 
     try:
         ran = _run_queries(answer, queries, repeat)
@@ -365,9 +366,9 @@ def exact_counts(answer: dict) -> tuple[int, int] | None:
 
 
 def _why(system: str, query: Query, answer: dict) -> str:
-    from indexer.normalize import normalize
+    from indexer.query import parse_query
 
-    parsed = parse_terms(query.text, normalize)
+    parsed = parse_query(query.text)
     if answer.get("error"):
         return "error: " + answer["error"]
     if system == "fts5" and any(len(t) < 3 for t in parsed.terms + parsed.excluded):
@@ -449,16 +450,17 @@ def run_benchmark(config: Config) -> dict:
     answers: dict[str, list[dict]] = {}
     figures["product"] = _measure_product(config, archive, index_dir, queries, log)
     answers["product"] = figures["product"]["search"].pop("answers")
-    if not unavailable:
+    fts5_systems = [s for s in ("fts5", "fts5+like") if s not in config.skip]
+    if not unavailable and fts5_systems:
         log("fts5: building")
         build = in_child(fts5_build, reports_file, db)
         size = db.stat().st_size
-        for system in ("fts5", "fts5+like"):
+        for system in fts5_systems:
             log(f"{system}: searching")
             search = in_child(baseline_search, system, reports_file, db, queries, config.repeat)
             answers[system] = search.pop("answers")
             figures[system] = {
-                "build": build if system == "fts5" else {"shared_with": "fts5", **build},
+                "build": build if system == fts5_systems[0] else {"shared_with": "fts5", **build},
                 "index_bytes": size,
                 "search": search,
             }
@@ -479,6 +481,7 @@ def run_benchmark(config: Config) -> dict:
             "seed": config.seed,
             "mix": config.mix,
             "repeat": config.repeat,
+            "skipped": list(config.skip),
             "queries_file": str(config.queries_file) if config.queries_file else None,
             "workdir": str(workdir),
         },

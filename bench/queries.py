@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 # Quote characters of the query syntax (never sampled into a query).
-QUOTES = {'"': '"', "“": "”", "”": "“", "「": "」", "＂": "＂"}
+QUOTES = "\"“”「」＂"  # characters the query language reads as quotes
 
 ONE_CHAR = ("禁", "法", "镇", "访")
 TWO_CHAR = ("信访", "禁毒", "普法", "调解", "宣传", "安全")
@@ -64,55 +64,6 @@ class Query:
     def label(self) -> str:
         extra = " ".join(f"{k}={v}" for k, v in self.filters().items())
         return f"{self.text} [{extra}]" if extra else self.text
-
-
-@dataclass(frozen=True)
-class ParsedTerms:
-    """A query read the way the README describes: AND of OR-groups, minus excluded terms."""
-
-    clauses: list[tuple[str, ...]]
-    excluded: list[str]
-
-    @property
-    def terms(self) -> list[str]:
-        return list(dict.fromkeys(t for clause in self.clauses for t in clause))
-
-
-def parse_terms(query: str, normalize) -> ParsedTerms:
-    """Words, "quoted phrases", `a OR b` and `-word`, each term normalized like the text."""
-    clauses: list[list[str]] = []
-    excluded: list[str] = []
-    joining = False
-    i, n = 0, len(query)
-    while i < n:
-        if query[i].isspace():
-            i += 1
-            continue
-        negated = query[i] == "-"
-        start = i + 1 if negated else i
-        if start < n and query[start] in QUOTES:
-            close = query.find(QUOTES[query[start]], start + 1)
-            close = n if close < 0 else close
-            text, quoted, i = query[start + 1 : close], True, close + 1
-        else:
-            end = start
-            while end < n and not query[end].isspace() and query[end] not in QUOTES:
-                end += 1
-            text, quoted, i = query[start:end], False, end
-        if text == "OR" and not quoted and not negated and clauses:
-            joining = True
-            continue
-        term = normalize(text)
-        if not term.strip():
-            continue
-        if negated:
-            excluded.append(term)
-        elif joining:
-            clauses[-1].append(term)
-        else:
-            clauses.append([term])
-        joining = False
-    return ParsedTerms([tuple(dict.fromkeys(c)) for c in clauses], list(dict.fromkeys(excluded)))
 
 
 def read_query_file(path: Path) -> list[Query]:
