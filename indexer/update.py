@@ -206,7 +206,10 @@ def _apply(
                 report(name, "failed")
                 continue
             document, entry = outcome
-            writer.update_document(**document)
+            if name in indexed:  # replaces the old version; a new file needs no lookup
+                writer.update_document(**document)
+            else:
+                writer.add_document(**document)
             writing.entries[name] = entry
             (summary.updated if name in indexed else summary.added).append(name)
             report(name, "updated" if name in indexed else "added")
