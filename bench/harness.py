@@ -297,11 +297,15 @@ def product_search(index_dir: Path, queries: list[Query], repeat: int) -> dict:
         ran = _run_queries(answer, queries, repeat)
     finally:
         archive_index.close()
-    answers = [_summary(a) | {"ms": a["ms"]} for a in ran["answers"]]
+    return _search_figures(ran, after_imports)
+
+
+def _search_figures(ran: dict, after_imports: int | None) -> dict:
+    """A search process's figures: its answers, first and warm-up times, memory."""
     return {
         "first_query_ms": ran["first_query_ms"],
         "warmup_max_ms": ran["warmup_max_ms"],
-        "answers": answers,
+        "answers": [_summary(a) | {"ms": a["ms"]} for a in ran["answers"]],
         "rss_after_imports_kb": after_imports,
         **_peaks(),
     }
@@ -341,15 +345,7 @@ def baseline_search(system: str, reports_file: Path, db: Path, queries, repeat: 
     finally:
         if isinstance(engine, Fts5Index):
             engine.close()
-    answers = [_summary(a) | {"ms": a["ms"]} for a in ran["answers"]]
-    return {
-        **figures,
-        "first_query_ms": ran["first_query_ms"],
-        "warmup_max_ms": ran["warmup_max_ms"],
-        "answers": answers,
-        "rss_after_imports_kb": after_imports,
-        **_peaks(),
-    }
+    return {**figures, **_search_figures(ran, after_imports)}
 
 
 # ---------------------------------------------------------------------------------------------
