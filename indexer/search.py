@@ -31,7 +31,6 @@ from .textindex import CATEGORY_BITS, TextIndex
 
 SORTS = ("relevance", "year")
 MAX_LIMIT = 100
-FACET_FIELDS = ("town", "county", "year", "category")
 BM25_K1, BM25_B = 1.2, 0.75
 
 

@@ -1,9 +1,9 @@
 """The passage text index: exact substring search over every passage, in NumPy arrays.
 
 Whoosh writes about 100,000 postings a second in pure Python, so it cannot hold the
-character grams of thousands of reports in the time cron allows (a 3,000-character report has
-some 3,000 distinct grams per passage set). This index keeps them beside Whoosh, one version
-per Whoosh generation, in a folder of plain files:
+character grams of thousands of reports in the time cron allows: 10,000 reports hold some
+30 million (gram, passage) pairs. This index keeps them beside Whoosh, one version per Whoosh
+generation, in a folder of plain files:
 
 - `passages.txt`: every passage's normalized text, one per line, in report order;
 - arrays: where each passage starts, its report, its categories (bit mask) and section;
