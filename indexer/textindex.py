@@ -2,7 +2,7 @@
 
 Whoosh writes about 100,000 postings a second in pure Python, so it cannot hold the
 character grams of thousands of reports in the time cron allows: 10,000 reports hold some
-30 million (gram, passage) pairs. This index keeps them beside Whoosh, one version per Whoosh
+42 million (gram, passage) pairs. This index keeps them beside Whoosh, one version per Whoosh
 generation, in a folder of plain files:
 
 - `passages.txt`: every passage's normalized text, one per line, in report order;
