@@ -357,3 +357,25 @@ def test_a_missing_archive_folder_is_named(tmp_path, index_dir):
     missing = tmp_path / "no-such-archive"
     with pytest.raises(FileNotFoundError, match=re.escape(str(missing))):
         update_index(missing, index_dir)
+
+
+def test_searches_see_the_old_archive_until_the_commit_then_the_new(archive, indexed):
+    from indexer.search import SearchRequest, search
+
+    archive_index = ArchiveIndex(indexed)
+    seen_during = []
+
+    def count(term: str) -> tuple[int, int]:
+        results = search(archive_index, SearchRequest(f'"{term}"'))
+        return results.total_reports, results.total_passages
+
+    try:
+        before = count("小事不出村")
+        for town in ("青山镇", "绿水镇", "红岩镇"):
+            (archive / f"{town}.txt").write_text(report_text(town, extra="小事不出村。"), "utf-8")
+        update_index(archive, indexed, progress=lambda *_: seen_during.append(count("青山镇")))
+        assert set(seen_during) == {(0, 0)}  # nothing committed yet: the old generation
+        assert count("青山镇") == (1, 4)  # title, opening, （一）, the plans paragraph
+        assert count("小事不出村") == (before[0] + 3, before[1] + 3)
+    finally:
+        archive_index.close()
