@@ -15,6 +15,8 @@ import hashlib
 import multiprocessing
 import os
 import shutil
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -238,9 +240,27 @@ def _read_all(archive: Path, pending: list[tuple[str, str]]) -> Iterator[tuple[s
     if len(jobs) < _POOL_THRESHOLD or (os.cpu_count() or 1) < 2:
         yield from map(_read_one, jobs)
         return
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context) as pool:
+    # Not fork: a forked worker would inherit the update lock and, if this process were
+    # killed, keep holding it (and wait forever on the work queue).
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=os.cpu_count(),
+        mp_context=context,
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         yield from pool.map(_read_one, jobs, chunksize=16)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: end when the update that started it is gone (killed, say)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _read_one(job: tuple[Path, str, str]) -> tuple[str, Outcome]:

@@ -249,10 +249,13 @@ update_index(Path(sys.argv[1]), Path(sys.argv[2]), batch_files=2, progress=progr
 """
 
 
-def test_a_run_killed_midway_keeps_its_commits_and_the_next_run_finishes(tmp_path, index_dir):
+@pytest.mark.parametrize("reports", [10, 40], ids=["read-in-process", "read-by-workers"])
+def test_a_run_killed_midway_keeps_its_commits_and_the_next_run_finishes(
+    tmp_path, index_dir, reports
+):
     folder = tmp_path / "archive"
     folder.mkdir()
-    for number in range(10):
+    for number in range(reports):
         text = SAMPLES[number % 5].read_text(encoding="utf-8")
         (folder / f"r{number:02d}.txt").write_text(f"{text}\n第{number}号补充说明。\n", "utf-8")
 
@@ -266,12 +269,14 @@ def test_a_run_killed_midway_keeps_its_commits_and_the_next_run_finishes(tmp_pat
     assert killed.returncode == -signal.SIGKILL, killed.stderr
 
     committed = report_files(index_dir)
-    assert 2 <= len(committed) < 10 and set(committed.values()) == {1}
+    assert 2 <= len(committed) < reports and set(committed.values()) == {1}
 
+    # The workers of the killed run hold no lock: the next run starts at once.
     summary = update_index(folder, index_dir)
-    assert sorted(summary.added) == sorted(set(f"r{n:02d}.txt" for n in range(10)) - set(committed))
+    everything = {f"r{n:02d}.txt" for n in range(reports)}
+    assert sorted(summary.added) == sorted(everything - set(committed))
     assert summary.unchanged == len(committed)
-    assert report_files(index_dir) == Counter(f"r{number:02d}.txt" for number in range(10))
+    assert report_files(index_dir) == Counter(everything)
 
 
 def test_open_readers_keep_their_snapshot_while_an_update_commits(archive, indexed):
