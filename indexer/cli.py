@@ -27,7 +27,7 @@ from .store import (
     default_archive_dir,
     default_index_dir,
 )
-from .update import UpdateSummary, update_index
+from .update import UpdateSummary, archive_files, update_index
 
 INDEX_HELP = f"Index folder (default: ${INDEX_ENV} or var/index)."
 
@@ -97,7 +97,11 @@ def update(archive: Path | None, index_dir: Path | None, full: bool) -> None:
     archive = archive or default_archive_dir()
     index_dir = index_dir or default_index_dir()
     interactive = sys.stderr.isatty()
-    bar = tqdm(desc="indexing", unit="file", disable=not interactive, file=sys.stderr)
+    try:
+        total = len(archive_files(archive)) if interactive else None
+    except FileNotFoundError as error:
+        raise click.ClickException(str(error)) from error
+    bar = tqdm(desc="indexing", total=total, unit="file", disable=not interactive, file=sys.stderr)
 
     def progress(name: str, outcome: str) -> None:
         bar.update(1)
