@@ -40,10 +40,12 @@ _NOT_A_PLACE = re.compile(
     r"的|关于|加强|推进|全面|建设|工作|法治|依法|治(?:县|区|市|镇|乡)$|^(?:全|各|本|我|该|某)"
 )
 _BODY_TOWN = re.compile(
-    rf"(?:^|[，,。；;：:、“《\n]|结合|在|由|为|对|与|和)"
-    rf"(?P<town>(?!结合|在|由|为|对|与|和){_CJK}{{2,6}}?(?:镇|乡|街道))"
-    r"(?=党委|人民政府|政府|实际|辖区|境内|全体|各村|干部)"
+    rf"结合(?P<t1>{_CJK}{{2,6}}?(?:镇|乡|街道))实际"
+    rf"|在(?P<t2>{_CJK}{{2,6}}?(?:镇|乡|街道))(?:党委|人民政府)"
+    rf"|(?:^|(?<=[，,。；;：:“《\n]))(?P<t3>{_CJK}{{2,6}}?(?:镇|乡|街道))(?:党委|人民政府)"
 )
+# Words of prose that the body pattern can take for a name: 通过镇党委, 六是在镇政府.
+_PROSE_WORDS = re.compile(r"[是在由对为把被从向将经以并其或等及与了的着过地得]|通过|进行|开展|乡镇")
 # Where an opening sentence names the town: 一年来，玉湖镇贯彻… / 2024年，共和镇在…
 _OPENING_TOWN_FOLLOWERS = re.compile(
     r"人民政府|党委|政府|在|坚持|始终|以|认真|全面|深入|紧紧|围绕|按照|高度|贯彻|能够|立足|把"
@@ -170,10 +172,11 @@ def _opening_places(text: str, opening: Line) -> Iterable[Place]:
 def _body_towns(text: str, norm: str) -> Iterable[Place]:
     """Towns the prose names in set phrases: 结合峰川镇实际, 在青山镇党委的领导下."""
     for match in _BODY_TOWN.finditer(norm):
-        if not _plausible_place(match.group("town")):
-            continue
-        start = match.start("town")
-        yield match.group("town"), text[start : match.end("town")], start, "body"
+        group = next(name for name in ("t1", "t2", "t3") if match.group(name))
+        town = match.group(group)
+        if _plausible_place(town) and not _PROSE_WORDS.search(town):
+            start = match.start(group)
+            yield town, text[start : match.end(group)], start, "body"
 
 
 def _province_in_body(text: str, norm: str) -> Found | None:

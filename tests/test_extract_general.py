@@ -238,7 +238,7 @@ def test_broken_sidecar_is_reported_by_name(write_txt, tmp_path, sidecar, reason
         ("某镇2021年度法治政府建设情况报告\n" + BODY, None),
         ("某乡2021年度依法治乡工作总结\n" + BODY, None),
         ("2021年以来，我镇积极推进，结合峰川镇实际情况，推进法治建设。\n" + BODY, "峰川镇"),
-        ("今年以来，在青山镇党委领导下，绿水镇政府配合。\n" + BODY, None),  # two towns
+        ("今年以来，在青山镇党委领导下，绿水镇人民政府配合。\n" + BODY, None),  # two towns
         ("今年以来，推进乡镇政府职能转变，结合全镇实际，结合本镇实际。\n" + BODY, None),
     ],
 )
