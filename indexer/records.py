@@ -97,3 +97,28 @@ class Record:
             "encoding": self.encoding,
             "warnings": self.warnings,
         }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Record:
+        """The record `to_json` wrote, as the index stores it."""
+        passages = [Passage(p["text"], p["start"], p["section"]) for p in data["passages"]]
+        return cls(
+            file=data["file"],
+            text="\n".join(p.text for p in passages),
+            **{name: data[name] for name in METADATA_FIELDS},
+            evidence={name: Evidence(**ev) for name, ev in data["evidence"].items()},
+            sections=[
+                Section(
+                    s["heading"],
+                    s["level"],
+                    tuple(s["path"]),
+                    tuple(s["categories"]),
+                    s["start"],
+                    s["end"],
+                )
+                for s in data["sections"]
+            ],
+            passages=passages,
+            encoding=data["encoding"],
+            warnings=data["warnings"],
+        )

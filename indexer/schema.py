@@ -68,24 +68,4 @@ def report_entry(record: Record) -> ReportEntry:
 
 def entry_from_document(document: dict) -> ReportEntry:
     """Rebuild a report's entry from its stored record, when no text index can be reused."""
-    data = json.loads(document["record"])
-    sections = data["sections"]
-
-    def path(index: int) -> str:
-        if index < 0:
-            return ""
-        return SECTION_SEPARATOR.join([*sections[index]["path"], sections[index]["heading"]])
-
-    def categories(index: int) -> list[str]:
-        return sections[index]["categories"] if index >= 0 else ["other"]
-
-    passages = data["passages"]
-    return ReportEntry(
-        file=document["file"],
-        year=document.get("year"),
-        town=document.get("town"),
-        county=document.get("county"),
-        passages=[normalize(p["text"]) for p in passages],
-        categories=[category_mask(categories(p["section"])) for p in passages],
-        sections=[path(p["section"]) for p in passages],
-    )
+    return report_entry(Record.from_json(json.loads(document["record"])))

@@ -384,3 +384,12 @@ def test_searches_see_the_old_archive_until_the_commit_then_the_new(archive, ind
         assert count("小事不出村") == (before[0] + 3, before[1] + 3)
     finally:
         archive_index.close()
+
+
+def test_an_entry_rebuilt_from_the_stored_record_equals_the_fresh_one(tmp_path):
+    """After a killed run the text index is rebuilt from Whoosh's stored records."""
+    from indexer.schema import entry_from_document, report_document, report_entry
+
+    for sample in SAMPLES:
+        record = build_record(sample)
+        assert entry_from_document(report_document(record, "hash")) == report_entry(record)
