@@ -171,6 +171,7 @@ class _Search:
         self.request = request
         self.scope = self._scope(request, section)
         self._found: dict[str, np.ndarray] = {}
+        self._reports: dict[str, np.ndarray] = {}
 
     def _scope(self, request: SearchRequest, section: SectionFilter | None) -> np.ndarray | None:
         """The passages the filters allow, as a mask; None when nothing is filtered."""
@@ -202,7 +203,9 @@ class _Search:
 
     def _reports_with(self, term: str) -> np.ndarray:
         """The reports (sorted) whose scope holds `term`: passages are stored report by report."""
-        return distinct(self.text.passage_report[self.found(term)])
+        if term not in self._reports:
+            self._reports[term] = distinct(self.text.passage_report[self.found(term)])
+        return self._reports[term]
 
     def results(self, parsed: ParsedQuery) -> SearchResults:
         report_of = self.text.passage_report
