@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -182,7 +183,7 @@ def search_command(
     try:
         if queries:
             for line in queries:
-                results = _run(archive_index, _with_query(request, line.rstrip("\n")))
+                results = _run(archive_index, replace(request, query=line.rstrip("\n")))
                 click.echo(json.dumps(results, ensure_ascii=False))
             return
         results = _run(archive_index, request)
@@ -191,10 +192,6 @@ def search_command(
         )
     finally:
         archive_index.close()
-
-
-def _with_query(request: SearchRequest, query: str) -> SearchRequest:
-    return SearchRequest(**{**request.__dict__, "query": query})
 
 
 def _run(archive_index: ArchiveIndex, request: SearchRequest) -> dict:
