@@ -1,15 +1,59 @@
-"""Township rule-of-law reports: read them into records, index them, search them."""
+"""Township rule-of-law reports: read them into records, index them, search them.
+
+What callers (the CLI, the web app, scripts) use is exported here; nothing else needs
+importing from inside the package.
+"""
 
 from .errors import ReportReadError
 from .extract import build_record
-from .records import CATEGORIES, Evidence, Passage, Record, Section
+from .query import QueryError
+from .records import CATEGORIES, METADATA_FIELDS, Evidence, Passage, Record, Section
+from .search import (
+    SORTS,
+    FacetValue,
+    PassageHit,
+    ReportHit,
+    SearchRequest,
+    SearchResults,
+    search,
+)
+from .status import FailedFile, IndexStatus, read_status
+from .store import (
+    ArchiveIndex,
+    IndexUnavailable,
+    UpdateInProgress,
+    default_archive_dir,
+    default_index_dir,
+    get_record,
+)
+from .update import UpdateSummary, update_index
 
 __all__ = [
     "CATEGORIES",
+    "METADATA_FIELDS",
+    "SORTS",
+    "ArchiveIndex",
     "Evidence",
+    "FacetValue",
+    "FailedFile",
+    "IndexStatus",
+    "IndexUnavailable",
     "Passage",
+    "PassageHit",
+    "QueryError",
     "Record",
+    "ReportHit",
     "ReportReadError",
+    "SearchRequest",
+    "SearchResults",
     "Section",
+    "UpdateInProgress",
+    "UpdateSummary",
     "build_record",
+    "default_archive_dir",
+    "default_index_dir",
+    "get_record",
+    "read_status",
+    "search",
+    "update_index",
 ]

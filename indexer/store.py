@@ -27,6 +27,7 @@ from whoosh.searching import Searcher
 
 from . import normalize, textindex
 from .durable import fsync_path
+from .records import Record
 from .schema import SCHEMA_VERSION, build_schema
 from .textindex import TextIndex, text_dir
 
@@ -55,6 +56,11 @@ def default_archive_dir() -> Path:
 
 def last_good_dir(path: Path) -> Path:
     return path.with_name(path.name + ".last-good")
+
+
+def status_file(path: Path) -> Path:
+    """Beside the index, not in it: a full rebuild swaps the folder, the status stays."""
+    return path.with_name(path.name + ".status.json")
 
 
 def expected_meta() -> dict:
@@ -259,3 +265,12 @@ class _Opened:
     def close_if_unused(self) -> None:
         if self.retired and self.users == 0:
             self.snapshot.searcher.close()
+
+
+def get_record(archive_index: ArchiveIndex, file: str) -> Record | None:
+    """The stored record of one report by its archive-relative name; None when not indexed."""
+    with archive_index.searcher() as searcher:
+        stored = searcher.document(file=file)
+    if not stored or "record" not in stored:
+        return None
+    return Record.from_json(json.loads(stored["record"]))

@@ -30,6 +30,7 @@ from .extract import build_record
 from .overrides import sidecar_path
 from .reading import is_report
 from .schema import entry_from_document, report_document, report_entry
+from .status import FailedFile, IndexStatus, now_utc, write_status
 from .store import (
     is_current,
     last_good_dir,
@@ -65,6 +66,18 @@ class UpdateSummary:
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
             f"{self.unchanged} unchanged, {len(self.failed)} failed"
             + (" (full rebuild)" if self.rebuilt else "")
+        )
+
+    def status(self, reports: int) -> IndexStatus:
+        return IndexStatus(
+            finished_at=now_utc(),
+            reports=reports,
+            added=len(self.added),
+            updated=len(self.updated),
+            removed=len(self.removed),
+            unchanged=self.unchanged,
+            rebuilt=self.rebuilt,
+            failed=[FailedFile(name, reason) for name, reason in self.failed],
         )
 
 
@@ -112,11 +125,13 @@ def update_index(
         _apply(writing, archive, files, summary, report, batch_files)
         if not text_dir(target, writing.ix.latest_generation()).exists():
             writing.publish()
+        reports = writing.ix.doc_count()
         if beside:
             _swap_in(target, index_dir)
             sync_and_keep_last_good(index_dir)
         elif not last_good_dir(index_dir).exists():
             sync_and_keep_last_good(index_dir)
+        write_status(index_dir, summary.status(reports))
         return summary
 
 
