@@ -79,7 +79,8 @@ def existing_generations(index_dir: Path) -> list[int]:
 
 
 def write_text_index(index_dir: Path, generation: int, entries: Sequence[ReportEntry]) -> Path:
-    """Write the text index for `generation`, then drop older ones."""
+    """Write the text index for `generation`, before Whoosh commits it: a reader that sees
+    the generation always finds its text index."""
     target = text_dir(index_dir, generation)
     staging = target.with_name(target.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
@@ -104,10 +105,15 @@ def write_text_index(index_dir: Path, generation: int, entries: Sequence[ReportE
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     fsync_path(index_dir)
-    for old in existing_generations(index_dir):
-        if old != generation:
-            shutil.rmtree(text_dir(index_dir, old), ignore_errors=True)
     return target
+
+
+def drop_older_text_indexes(index_dir: Path, generation: int) -> None:
+    """Remove text indexes before the one preceding `generation`: a reader that listed the
+    previous generation just before the commit may still be loading its text index."""
+    for old in existing_generations(index_dir):
+        if old < generation - 1 or old > generation:
+            shutil.rmtree(text_dir(index_dir, old), ignore_errors=True)
 
 
 def _ids(values: Iterable[str | None]) -> tuple[list[str], np.ndarray]:
@@ -195,6 +201,31 @@ def _chunk_keys(texts: list[str], first_passage: int) -> np.ndarray:
     return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
 
 
+def _check_consistent(path: Path, tables: dict, arrays: dict, text: str) -> None:
+    """Refuse a text index whose parts disagree (a truncated or mixed-up file), instead of
+    answering searches from it. Costs a few comparisons, not a read of the postings."""
+    passages = len(arrays["passage_report"])
+    reports = len(tables["files"])
+    checks = {
+        "passages.txt": len(text) == max(int(arrays["passage_start"][-1]) - 1, 0),
+        "passage tables": all(
+            len(arrays[name]) == passages for name in ("passage_cats", "passage_section")
+        )
+        and len(arrays["passage_start"]) == passages + 1,
+        "report tables": all(
+            len(arrays[name]) == reports
+            for name in ("report_year", "report_town", "report_county", "report_length")
+        )
+        and len(arrays["report_passage_start"]) == reports + 1
+        and int(arrays["report_passage_start"][-1]) == passages,
+        "postings": len(arrays["gram_offsets"]) == len(arrays["gram_codes"]) + 1
+        and int(arrays["gram_offsets"][-1]) == len(arrays["gram_passages"]),
+    }
+    broken = [name for name, ok in checks.items() if not ok]
+    if broken:
+        raise ValueError(f"{path}: damaged text index ({', '.join(broken)} do not agree)")
+
+
 def _gram_codes(term: str) -> list[int]:
     points = [ord(ch) if ord(ch) <= 0xFFFF else _ASTRAL for ch in term]
     if len(points) == 1:
@@ -222,6 +253,7 @@ class TextIndex:
             raise ValueError(f"{path}: text index format {tables.get('version')}")
         arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
         text = (path / "passages.txt").read_text(encoding="utf-8")
+        _check_consistent(path, tables, arrays, text)
         return cls(
             path,
             text,

@@ -32,8 +32,10 @@ from indexer.store import (
 )
 from indexer.update import update_index
 
+from .conftest import ARCHIVE
+
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = sorted((ROOT / "archive").glob("*.txt"))
+SAMPLES = sorted(ARCHIVE.glob("*.txt"))
 JUNK = bytes(range(256)) * 8  # control characters and NUL bytes: binary, not text
 # Whoosh leaves the file open when it fails to read a damaged .toc or .seg (not our code).
 WHOOSH_LEAKS_ON_DAMAGE = pytest.mark.filterwarnings(
@@ -393,3 +395,43 @@ def test_an_entry_rebuilt_from_the_stored_record_equals_the_fresh_one(tmp_path):
     for sample in SAMPLES:
         record = build_record(sample)
         assert entry_from_document(report_document(record, "hash")) == report_entry(record)
+
+
+UPDATE_WITH = """
+import sys
+from pathlib import Path
+from indexer.update import update_index
+print(update_index(Path(sys.argv[1]), Path(sys.argv[2])).line())
+"""
+
+
+def test_changed_extraction_rules_read_every_report_again_and_say_so(tmp_path, archive, indexed):
+    """A copy of the package whose extraction differs (a new rule: here only a comment)."""
+    package = tmp_path / "code" / "indexer"
+    shutil.copytree(ROOT / "indexer", package, ignore=shutil.ignore_patterns("__pycache__"))
+    rules = package / "metadata.py"
+    rules.write_text(rules.read_text(encoding="utf-8") + "\n# a new rule\n", encoding="utf-8")
+
+    def run(code_root: Path) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", UPDATE_WITH, str(archive), str(indexed)],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(code_root)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "5 updated" in run(package.parent) and "extraction rules changed" in run(ROOT)
+    assert "5 unchanged" in run(ROOT) and "extraction" not in run(ROOT)
+
+
+def test_the_fingerprint_covers_every_module_extraction_runs():
+    from indexer.extraction_version import extraction_modules
+
+    assert {"extract", "metadata", "outline", "docx_reader", "docx_numbering"} <= set(
+        extraction_modules()
+    )
+    assert not {"search", "update", "store", "cli"} & set(extraction_modules())
