@@ -435,3 +435,30 @@ def test_the_fingerprint_covers_every_module_extraction_runs():
         extraction_modules()
     )
     assert not {"search", "update", "store", "cli"} & set(extraction_modules())
+
+
+def test_two_names_for_one_index_share_one_lock(tmp_path, archive, indexed):
+    alias = tmp_path / "alias"
+    alias.symlink_to(indexed)
+    with update_lock(alias), pytest.raises(UpdateInProgress):
+        update_index(archive, indexed)
+
+
+def test_each_update_leaves_its_status_and_failed_files_beside_the_index(archive, indexed):
+    from indexer import get_record, read_status
+
+    assert read_status(indexed).reports == 5 and read_status(indexed).failed == []
+    (archive / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    update_index(archive, indexed)
+    status = read_status(indexed)
+    assert status.reports == 5 and status.unchanged == 5
+    assert [f.file for f in status.failed] == ["broken.docx"] and status.failed[0].reason
+    assert status.finished_at.endswith("+00:00")
+
+    archive_index = ArchiveIndex(indexed)
+    try:
+        record = get_record(archive_index, SAMPLES[1].name)
+        assert record.town == "玉湖镇" and record.sections and record.passages
+        assert get_record(archive_index, "broken.docx") is None
+    finally:
+        archive_index.close()
