@@ -35,20 +35,6 @@ FORMAT_VERSION = 1
 CATEGORY_BITS = {name: 1 << i for i, name in enumerate(CATEGORIES)}
 _UNIGRAM = 0xFFFF  # second half of a single character's code: a noncharacter, never in text
 _ASTRAL = 0xFFFE  # every character beyond the BMP shares one code (candidates are confirmed)
-_ARRAYS = (
-    "passage_start",
-    "passage_report",
-    "passage_cats",
-    "passage_section",
-    "report_passage_start",
-    "report_year",
-    "report_town",
-    "report_county",
-    "report_length",
-    "gram_codes",
-    "gram_offsets",
-    "gram_passages",
-)
 _CHUNK_CHARS = 2_000_000
 
 
@@ -88,7 +74,7 @@ def write_text_index(index_dir: Path, generation: int, entries: Sequence[ReportE
     texts = [text for entry in entries for text in entry.passages]
     arrays = _layout(entries, texts)
     arrays.update(_postings(texts))
-    for name in _ARRAYS:
+    for name in ARRAY_NAMES:
         np.save(staging / f"{name}.npy", arrays[name])
     with open(staging / "passages.txt", "w", encoding="utf-8") as handle:
         handle.write("\n".join(texts))
@@ -243,7 +229,21 @@ class TextIndex:
     towns: list[str]
     counties: list[str]
     sections: list[str]
-    arrays: dict[str, np.ndarray]
+    # Per passage (passage_start has one more: the end of the last).
+    passage_start: np.ndarray  # offset of its text in `text`
+    passage_report: np.ndarray
+    passage_cats: np.ndarray  # CATEGORY_BITS mask
+    passage_section: np.ndarray  # index into `sections`, -1 before the first heading
+    # Per report (report_passage_start has one more); -1 or 0 is unknown.
+    report_passage_start: np.ndarray
+    report_year: np.ndarray
+    report_town: np.ndarray  # index into `towns`
+    report_county: np.ndarray  # index into `counties`
+    report_length: np.ndarray  # characters, for BM25
+    # Postings: the passages of gram_codes[i] are gram_passages[gram_offsets[i]:…[i + 1]].
+    gram_codes: np.ndarray
+    gram_offsets: np.ndarray
+    gram_passages: np.ndarray
     _normalized_sections: list[str] = field(default_factory=list)
 
     @classmethod
@@ -251,28 +251,22 @@ class TextIndex:
         tables = json.loads((path / "tables.json").read_text(encoding="utf-8"))
         if tables.get("version") != FORMAT_VERSION:
             raise ValueError(f"{path}: text index format {tables.get('version')}")
-        arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+        arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in ARRAY_NAMES}
         text = (path / "passages.txt").read_text(encoding="utf-8")
         _check_consistent(path, tables, arrays, text)
         return cls(
-            path,
-            text,
-            tables["files"],
-            tables["towns"],
-            tables["counties"],
-            tables["sections"],
-            arrays,
+            path=path,
+            text=text,
+            files=tables["files"],
+            towns=tables["towns"],
+            counties=tables["counties"],
+            sections=tables["sections"],
+            **arrays,
         )
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        arrays = self.__dict__.get("arrays", {})
-        if name in arrays:
-            return arrays[name]
-        raise AttributeError(name)
 
     @property
     def passage_count(self) -> int:
-        return len(self.arrays["passage_report"])
+        return len(self.passage_report)
 
     def passage_text(self, passage: int) -> str:
         start, end = self.passage_start[passage], self.passage_start[passage + 1] - 1
@@ -341,3 +335,9 @@ class TextIndex:
         return np.array(
             [i for i, s in enumerate(self._normalized_sections) if words in s], dtype=np.int32
         )
+
+
+# The arrays on disk, one .npy file each: the fields declared as arrays above.
+ARRAY_NAMES = tuple(
+    name for name, kind in TextIndex.__annotations__.items() if kind == "np.ndarray"
+)
