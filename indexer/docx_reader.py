@@ -15,6 +15,7 @@ from docx.opc.part import Part
 from docx.oxml.ns import qn
 from lxml import etree
 
+from indexer.docx_limits import package_refusal
 from indexer.docx_numbering import ListNumbering, to_int, wxpath
 from indexer.errors import ReportReadError
 from indexer.source import SourceDocument, SourceLine
@@ -41,14 +42,19 @@ _TOC_GALLERY = wxpath("w:sdtPr/w:docPartObj/w:docPartGallery[starts-with(@w:val,
 
 
 def read_docx(path: Path) -> SourceDocument:
-    """Read body paragraphs and table cells in reading order, with Word's outline levels.
-
-    Any failure becomes a ReportReadError, so one bad file cannot stop an indexing run.
-    """
+    """Read body paragraphs and table cells in reading order, with Word's outline levels."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise ReportReadError(path, f"cannot read file: {exc.strerror or exc}") from exc
+    return docx_document(path, data)
+
+
+def docx_document(path: Path, data: bytes) -> SourceDocument:
+    """The lines of a .docx given as bytes; `path` names it in errors.
+
+    Any failure becomes a ReportReadError, so one bad file cannot stop an indexing run.
+    """
     document = _open(path, data)
     try:
         body = document.element.body
@@ -69,7 +75,11 @@ def _open(path: Path, data: bytes) -> DocxDocument:
             raise ReportReadError(path, "damaged or truncated .docx (incomplete zip archive)")
         raise ReportReadError(path, "not a .docx file (not a zip archive)")
     try:
+        if reason := package_refusal(data):  # before python-docx inflates and parses it all
+            raise ReportReadError(path, reason)
         return docx.Document(io.BytesIO(data))
+    except ReportReadError:
+        raise
     except KeyError as exc:  # python-docx reports a missing package part as a KeyError
         raise ReportReadError(path, "not a Word document (no word/document.xml)") from exc
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
