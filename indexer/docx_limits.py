@@ -7,7 +7,7 @@ XML part on opening, so the whole package is measured first, cheaply, on the byt
 - each part at most 64 MB inflated, the package at most 128 MB (a real report's
   document.xml is well under 5 MB; photos are stored, not shrunk, so they count once);
 - at most 1,000,000 XML elements in all (a 100-page report has about 60,000);
-- at most 100,000 paragraphs (a long report has a few thousand).
+- at most 50,000 paragraphs (a long report has a few thousand).
 
 The declared sizes are checked first and the parts then inflated through a bounded stream,
 since a zip header can lie about them.
@@ -23,7 +23,7 @@ MB = 1 << 20
 MAX_PART_BYTES = 64 * MB
 MAX_PACKAGE_BYTES = 128 * MB
 MAX_ELEMENTS = 1_000_000
-MAX_PARAGRAPHS = 100_000
+MAX_PARAGRAPHS = 50_000
 
 _WORD_NAMESPACE = re.compile(
     rb'xmlns(?::([\w.-]+))?="http://schemas\.openxmlformats\.org/wordprocessingml/2006/main"'
