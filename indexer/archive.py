@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ReportReadError
-from .files import MB, max_file_bytes, open_regular, read_bounded, refusal, too_big
+from .files import (
+    MAX_FILE_MB_ENV,
+    MB,
+    max_file_bytes,
+    open_regular,
+    read_bounded,
+    refusal,
+    too_big,
+)
 from .overrides import MAX_SIDECAR_BYTES, sidecar_path
 from .reading import is_report
 
@@ -101,7 +110,10 @@ def _file_refusal(path: Path, root: Path, limit: int) -> str | None:
     except OSError as error:
         broken = "broken symbolic link" if path.is_symlink() else "cannot read file"
         return f"{broken}: {error.strerror or error}"
-    return refusal(info, limit)
+    reason = refusal(info, limit)
+    if reason and stat.S_ISREG(info.st_mode):
+        return f"{reason} for reports (set by {MAX_FILE_MB_ENV})"
+    return reason
 
 
 def content_hash(path: Path) -> str:

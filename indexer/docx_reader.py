@@ -141,9 +141,7 @@ def _first_value(chain: list[etree._Element], query: etree.XPath) -> str | None:
 
 def _paragraph_text(p: etree._Element) -> str:
     # paragraph.text skips runs inside w:ins, w:smartTag, w:fldSimple and inline w:sdt.
-    return "".join(
-        str(e) for r in _RUNS(p) if _OWNING_P(r)[0] is p for e in _RUN_CONTENT(r)
-    )
+    return "".join(str(e) for r in _RUNS(p) if _OWNING_P(r)[0] is p for e in _RUN_CONTENT(r))
 
 
 def _is_merge_continuation(tc: etree._Element) -> bool:

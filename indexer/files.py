@@ -49,10 +49,11 @@ def refusal(info: os.stat_result, limit: int) -> str | None:
 
 
 def too_big(size: int, limit: int) -> str:
-    return (
-        f"file is {size / MB:.1f} MB, over the {limit / MB:.0f} MB limit "
-        f"(raise it with {MAX_FILE_MB_ENV})"
-    )
+    return f"file is {_size(size)}, over the {_size(limit)} limit"
+
+
+def _size(count: int) -> str:
+    return f"{count / MB:.1f} MB" if count >= MB else f"{count / 1024:.0f} KB"
 
 
 def open_regular(path: Path, limit: int) -> BinaryIO:

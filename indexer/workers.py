@@ -168,4 +168,3 @@ def _setting(name: str, default: int) -> int:
     if not value.isdigit() or int(value) < 1:
         raise ValueError(f"{name}={value!r} is not a whole number above 0")
     return int(value)
-
