@@ -216,9 +216,7 @@ def test_devices_and_files_over_the_size_limit_are_never_read(archive, index_dir
 # Row 5: symbolic links
 
 
-def test_links_outside_the_archive_loops_and_dangling_links_are_named(
-    archive, index_dir, tmp_path
-):
+def test_links_outside_the_archive_loops_and_dangling_links_are_named(archive, index_dir, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text(report_text("机密镇", extra="不该被索引的句子。"), encoding="utf-8")
     os.symlink(secret, archive / "x.txt")
