@@ -103,6 +103,19 @@ def row_6b(archive: Path, work: Path) -> Probe:
     )
 
 
+def row_6d(archive: Path, work: Path) -> Probe:
+    for number in range(20):  # enough files for the worker pool
+        shutil.copy(SAMPLES[number % 5], archive / f"copy{number:02d}.txt")
+    with open(archive / "large.txt", "wb") as out:
+        while out.tell() < 40 * MB:
+            out.write(SAMPLES[1].read_bytes())
+    return Probe(
+        "a worker's memory limit (FAZHI_WORKER_MEMORY_MB=100; large.txt of 40 MB), 25 good",
+        env={"FAZHI_WORKER_MEMORY_MB": "100"},
+        extra_good=[f"copy{number:02d}.txt" for number in range(20)],
+    )
+
+
 def row_7(archive: Path, work: Path) -> Probe:
     path = work / "large.txt"
     text = SAMPLES[0].read_bytes()
@@ -143,6 +156,7 @@ ROWS: dict[str, Callable[[Path, Path], Probe]] = {
     "6": row_6,
     "6b": row_6b,
     "6c": row_6c,
+    "6d": row_6d,
     "7": row_7,
     "8": row_8,
     "8b": row_8b,

@@ -307,32 +307,59 @@ def test_a_docx_of_millions_of_paragraphs_is_refused_cheaply(archive, index_dir,
     assert_good_reports_indexed(summary, index_dir)
 
 
-# Row 6: a worker that dies is reported for its file and replaced
+# Row 6: a worker that dies, or runs out of memory, is reported for its file and replaced
 
 
-def test_a_file_that_kills_its_worker_is_named_and_the_update_goes_on(
-    tmp_path, index_dir, monkeypatch
+def write_slow_docx(path: Path) -> None:
+    # Within every bound, but seconds of CPU to read: past the 1 s allowed below, the kernel
+    # ends the worker (SIGXCPU) as the OOM killer would.
+    path.write_bytes(docx_with_body(BIG_BODY * 45_000))
+
+
+def write_large_txt(path: Path) -> None:
+    # 40 MB: the bytes, then the decoded text, outgrow the 100 MB a worker may add below.
+    text = SAMPLES[0].read_bytes()
+    with open(path, "wb") as out:
+        while out.tell() < 40 << 20:
+            out.write(text)
+
+
+@pytest.mark.parametrize(
+    "name, write, setting, reasons",
+    [
+        pytest.param(
+            "r05-slow.docx",
+            write_slow_docx,
+            ("FAZHI_MAX_FILE_SECONDS", "1"),
+            ("the reading process died on this file",),
+            id="worker-killed",
+        ),
+        pytest.param(
+            "r05-large.txt",
+            write_large_txt,
+            ("FAZHI_WORKER_MEMORY_MB", "100"),
+            ("ran out of memory reading it", "the reading process died on this file"),
+            id="memory-limit",
+        ),
+    ],
+)
+def test_a_file_that_breaks_its_worker_is_named_and_the_update_goes_on(
+    tmp_path, index_dir, monkeypatch, name, write, setting, reasons
 ):
     folder = tmp_path / "archive"
     folder.mkdir()
     names = []
-    for number in range(20):
-        name = f"r{number:02d}.txt"
+    for number in range(20):  # enough files for the worker pool
+        good = f"r{number:02d}.txt"
         text = SAMPLES[number % 5].read_text(encoding="utf-8")
-        (folder / name).write_text(f"{text}\n第{number}号补充说明。\n", "utf-8")
-        names.append(name)
-    # Within every bound, but several seconds of CPU to read: past the 1 s allowed here, the
-    # kernel ends the worker (SIGXCPU) just as the OOM killer would.
-    (folder / "r05-slow.docx").write_bytes(docx_with_body(BIG_BODY * 45_000))
-    monkeypatch.setenv("FAZHI_MAX_FILE_SECONDS", "1")
+        (folder / good).write_text(f"{text}\n第{number}号补充说明。\n", "utf-8")
+        names.append(good)
+    write(folder / name)
+    monkeypatch.setenv(*setting)
 
     summary = update_index(folder, index_dir)
 
-    assert [name for name, _ in summary.failed] == ["r05-slow.docx"]
-    assert summary.failed[0][1].startswith("the reading process died on this file")
+    assert [failed for failed, _ in summary.failed] == [name]
+    assert summary.failed[0][1].startswith(reasons)
     assert sorted(summary.added) == names
     assert report_files(index_dir) == Counter(names)
-
-    monkeypatch.setenv("FAZHI_MAX_FILE_SECONDS", "600")
-    again = update_index(folder, index_dir)
-    assert again.added == ["r05-slow.docx"] and again.failed == []
