@@ -30,10 +30,15 @@ from .reading import is_report
 
 @dataclass
 class ArchiveScan:
-    """The report files to index by archive-relative name, and the entries refused, with why."""
+    """The report files to index by archive-relative name, and the entries refused, with why.
+
+    `held` names the refused reports that are still there but cannot be read now (too big,
+    an I/O error): like a damaged file, they keep whatever version the index holds.
+    """
 
     files: dict[str, Path] = field(default_factory=dict)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    held: set[str] = field(default_factory=set)
 
 
 def scan_archive(archive: Path) -> ArchiveScan:
@@ -53,8 +58,11 @@ def scan_archive(archive: Path) -> ArchiveScan:
             path = Path(folder, name)
             if not is_report(path):
                 continue
-            if reason := _file_refusal(path, root, limit):
+            if refused := _file_refusal(path, root, limit):
+                reason, held = refused
                 scan.refused.append((shown_name(path, archive), reason))
+                if held:
+                    scan.held.add(shown_name(path, archive))
             else:
                 scan.files[path.relative_to(archive).as_posix()] = path
     scan.files = dict(sorted(scan.files.items()))
@@ -96,24 +104,26 @@ def _folder_refusal(path: Path) -> str | None:
     return f"folder {reason}; nothing in it is indexed" if reason else None
 
 
-def _file_refusal(path: Path, root: Path, limit: int) -> str | None:
-    """Why a report file is not indexed, or None; nothing here opens the file."""
+def _file_refusal(path: Path, root: Path, limit: int) -> tuple[str, bool] | None:
+    """Why a report file is not indexed, and whether it keeps its indexed version; None when
+    it can be read. Nothing here opens the file."""
     if reason := _undecodable_name(path.name):
-        return f"file {reason}"
+        return f"file {reason}", False
     try:
         info = path.lstat()
         if path.is_symlink():
             target = Path(os.path.realpath(path, strict=True))  # OSError on a loop
             if not target.is_relative_to(root):
-                return f"symbolic link to {target}, outside the archive: not followed"
+                return f"symbolic link to {target}, outside the archive: not followed", False
             info = target.stat()
     except OSError as error:
-        broken = "broken symbolic link" if path.is_symlink() else "cannot read file"
-        return f"{broken}: {error.strerror or error}"
+        if path.is_symlink():
+            return f"broken symbolic link: {error.strerror or error}", False
+        return f"cannot read file: {error.strerror or error}", True
     reason = refusal(info, limit)
     if reason and stat.S_ISREG(info.st_mode):
-        return f"{reason} for reports (set by {MAX_FILE_MB_ENV})"
-    return reason
+        return f"{reason} for reports (set by {MAX_FILE_MB_ENV})", True
+    return (reason, False) if reason else None
 
 
 def content_hash(path: Path) -> str:

@@ -82,7 +82,7 @@ def update_index(
         summary = UpdateSummary(rebuilt=rebuild)
         summary.failed.extend(scan.refused)
         writing = _Writing(open_writable(target), target, keep_last_good=not beside)
-        _apply(writing, archive, files, summary, report, batch_files)
+        _apply(writing, archive, files, scan.held, summary, report, batch_files)
         if not text_dir(target, writing.ix.latest_generation()).exists():
             writing.publish()
         if beside:
@@ -146,11 +146,15 @@ def _apply(
     writing: _Writing,
     archive: Path,
     files: dict[str, Path],
+    held: set[str],
     summary: UpdateSummary,
     report: ProgressCallback,
     batch_files: int,
 ) -> None:
-    """Write the changes, committing after `batch_files` reports or more, and at the end."""
+    """Write the changes, committing after `batch_files` reports or more, and at the end.
+
+    Reports in `held` are not in `files` but keep their indexed version.
+    """
     indexed = _indexed_hashes(writing.ix)
     pending: list[tuple[str, str]] = []
     for name, path in files.items():
@@ -169,7 +173,7 @@ def _apply(
     writer = writing.ix.writer()
     uncommitted = False
     try:
-        for name in sorted(set(indexed) - set(files)):
+        for name in sorted(set(indexed) - set(files) - held):
             writer.delete_by_term("file", name)
             writing.entries.pop(name, None)
             summary.removed.append(name)

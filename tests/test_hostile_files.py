@@ -213,6 +213,24 @@ def test_devices_and_files_over_the_size_limit_are_never_read(archive, index_dir
         open_regular(archive / "sparse.txt", 1 << 20)
 
 
+def test_a_report_grown_past_the_limit_keeps_its_indexed_version(archive, index_dir, monkeypatch):
+    update_index(archive, index_dir)
+    grown, linked = archive / GOOD[0], archive / GOOD[1]
+    old_hash = stored(index_dir, file=grown.name)[0]["content_hash"]
+    grown.write_text(grown.read_text(encoding="utf-8") * 4, encoding="utf-8")
+    monkeypatch.setenv("FAZHI_MAX_FILE_MB", str(20_000 / (1 << 20)))  # the samples are < 10 KB
+    assert grown.stat().st_size > 20_000
+    linked.unlink()
+    os.symlink("/dev/zero", linked)  # no longer a report: its old version goes
+
+    summary = update_index(archive, index_dir)
+
+    assert sorted(dict(summary.failed)) == sorted([grown.name, linked.name])
+    assert summary.removed == [linked.name] and summary.updated == []
+    assert [fields["content_hash"] for fields in stored(index_dir, file=grown.name)] == [old_hash]
+    assert report_files(index_dir) == Counter(name for name in GOOD if name != linked.name)
+
+
 # Row 5: symbolic links
 
 
