@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "archive").glob("*.txt"))
 MB = 1 << 20
+_PARAGRAPH = "<w:p><w:r><w:t>依法行政，推进法治政府建设。</w:t></w:r></w:p>".encode()
 
 
 @dataclass
@@ -94,8 +95,7 @@ def row_6(archive: Path, work: Path) -> Probe:
 def row_6b(archive: Path, work: Path) -> Probe:
     for number in range(20):  # enough files for the worker pool
         shutil.copy(SAMPLES[number % 5], archive / f"copy{number:02d}.txt")
-    body = "<w:p><w:r><w:t>依法行政，推进法治政府建设。</w:t></w:r></w:p>".encode() * 45_000
-    (archive / "slow.docx").write_bytes(_docx_with_body(body))
+    (archive / "slow.docx").write_bytes(_docx_with_body(_PARAGRAPH, 45_000))
     return Probe(
         "a worker dies (FAZHI_MAX_FILE_SECONDS=1; slow.docx: SIGXCPU), 25 good files",
         env={"FAZHI_MAX_FILE_SECONDS": "1"},
@@ -127,22 +127,21 @@ def row_7(archive: Path, work: Path) -> Probe:
 
 def row_8(archive: Path, work: Path) -> Probe:
     path = archive / "many.docx"
-    path.write_bytes(_docx_with_body(b"<w:p/>" * 3_000_000))
+    path.write_bytes(_docx_with_body(b"<w:p/>", 3_000_000))
     return Probe(f"{path.stat().st_size / 1024:.0f} KB .docx of 3 million empty paragraphs")
 
 
 def row_8b(archive: Path, work: Path) -> Probe:
-    body = "<w:p><w:r><w:t>依法行政，推进法治政府建设。</w:t></w:r></w:p>".encode() * 49_000
-    (archive / "long.docx").write_bytes(_docx_with_body(body))
+    (archive / "long.docx").write_bytes(_docx_with_body(_PARAGRAPH, 49_000))
     return Probe("the worst .docx within the bounds: 49,000 paragraphs", extra_good=["long.docx"])
 
 
 def row_6c(archive: Path, work: Path) -> Probe:
     text = "依法行政，推进法治政府建设。" * 30  # 420 characters, 1.3 KB
-    body = f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>".encode() * 45_000
-    (archive / "big.docx").write_bytes(_docx_with_body(body))
+    paragraph = f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>".encode()
+    (archive / "big.docx").write_bytes(_docx_with_body(paragraph, 45_000))
     return Probe(
-        f"the most text within the bounds: document.xml of {len(body) / MB:.0f} MB",
+        f"the most text within the bounds: document.xml of {len(paragraph) * 45_000 / MB:.0f} MB",
         extra_good=["big.docx"],
     )
 
@@ -173,21 +172,24 @@ def _docx_template() -> bytes:
     return buffer.getvalue()
 
 
-def _docx_with_body(body: bytes) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(_docx_template()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as package:
-        for member in source.infolist():
-            data = source.read(member)
-            if member.filename == "word/document.xml":
-                at = data.index(b"<w:body>") + len(b"<w:body>")
-                data = data[:at] + body + data[at:]
-            package.writestr(member.filename, data)
-    return out.getvalue()
+def _docx_with_body(paragraph: bytes, count: int) -> bytes:
+    """A .docx whose body starts with `count` copies of `paragraph`, written as a stream so
+    this script's own memory (the floor of every peak RSS it reports) stays small."""
+    return _docx_streamed(lambda stream: _repeat(stream, paragraph, count), after_body=True)
 
 
 def _docx_bomb(inflated_mb: int) -> bytes:
-    """document.xml padded with blanks, compressed as a stream (never whole in memory)."""
+    """document.xml padded with `inflated_mb` MB of blanks before its body."""
+    return _docx_streamed(lambda stream: _repeat(stream, b" " * MB, inflated_mb), False)
+
+
+def _repeat(stream, chunk: bytes, count: int) -> None:
+    per_write = max(1, MB // len(chunk))
+    for start in range(0, count, per_write):
+        stream.write(chunk * min(per_write, count - start))
+
+
+def _docx_streamed(write_padding: Callable, after_body: bool) -> bytes:
     source = zipfile.ZipFile(io.BytesIO(_docx_template()))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as package:
@@ -196,11 +198,10 @@ def _docx_bomb(inflated_mb: int) -> bytes:
             if member.filename != "word/document.xml":
                 package.writestr(member.filename, data)
                 continue
+            at = data.index(b"<w:body>") + (len(b"<w:body>") if after_body else 0)
             with package.open(member.filename, "w", force_zip64=True) as stream:
-                at = data.index(b"<w:body>")
                 stream.write(data[:at])
-                for _ in range(inflated_mb):
-                    stream.write(b" " * MB)
+                write_padding(stream)
                 stream.write(data[at:])
     return out.getvalue()
 
