@@ -1,0 +1,84 @@
+"""How extraction time grows with one report's size: generated reports of 1 to 50 MB, timed.
+
+A report of tens of megabytes (several years pasted into one file, a log saved as .txt) must
+cost seconds, not the half hour it took while parts of extraction were quadratic. The reports
+are made of one block repeated: the parts of a real report (measures with inline 一是/二是
+enumerations, problems, a plans part whose years must not count), with no title and an opening
+without a year, so extraction takes its slowest path: the year read from the whole body.
+
+    python -m bench.large_report [--sizes 1,8,16,50] [--one-line]
+
+prints, for each size in MB, the seconds `build_record` took (wall and CPU), the throughput
+and the sections and passages found. `--one-line` writes each report as a single line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from indexer.extract import build_record
+
+OPENING = "一年来，青山镇坚持以习近平法治思想为指导，全面推进依法治镇，现将有关情况报告如下。"
+BLOCK = (
+    "一、主要举措和成效",
+    "（一）加强组织领导",
+    "一是健全制度，2021年青山镇召开专题会议4次。二是落实责任，与各村签订目标责任书。",
+    "1、完善议事规则",
+    "镇党委定期研究法治建设工作，重大事项集体决策。",
+    "二、存在的问题",
+    "（一）学法用法不够深入",
+    "部分干部运用法治思维解决问题的能力有待提高。",
+    "三、2022年工作打算",
+    "（一）深化法治宣传",
+    "力争2023年底前实现村（社区）法律顾问全覆盖。",
+    "（二）规范执法行为",
+)
+BLOCK_SECTIONS = 10  # 一、 （一） 一是 二是 1、 二、 （一） 三、 （一） （二）
+YEAR = 2021  # the one year outside the plans part; 2022 and 2023 are plans
+TOWN = "青山镇"
+
+
+def large_report(size: int, one_line: bool = False) -> tuple[str, int]:
+    """A report of at least `size` bytes of UTF-8, and how many blocks it holds.
+
+    As one line, the block's lines are joined by 。 and only the inline enumerations remain
+    headings (a numbered line start is needed for the others).
+    """
+    separator = "。" if one_line else "\n"
+    block = separator.join(BLOCK)
+    blocks = max(1, -(-(size - len(OPENING.encode())) // len((separator + block).encode())))
+    return separator.join([OPENING, *([block] * blocks)]), blocks
+
+
+def time_extraction(path: Path) -> tuple[float, float, int, int]:
+    """(wall seconds, CPU seconds, sections, passages) of one `build_record`."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    record = build_record(path)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return wall, cpu, len(record.sections), len(record.passages)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1,8,16,50", help="report sizes in MB (10^6 bytes)")
+    parser.add_argument("--one-line", action="store_true", help="each report is one line")
+    args = parser.parse_args(argv)
+    print(f"{'MB':>5} {'wall s':>8} {'CPU s':>8} {'MB/s':>6} {'sections':>9} {'passages':>9}")
+    with tempfile.TemporaryDirectory() as folder:
+        for size in (float(s) for s in args.sizes.split(",")):
+            path = Path(folder) / f"report-{size:g}MB.txt"
+            path.write_text(large_report(int(size * 1e6), args.one_line)[0], encoding="utf-8")
+            wall, cpu, sections, passages = time_extraction(path)
+            megabytes = path.stat().st_size / 1e6
+            print(
+                f"{megabytes:5.1f} {wall:8.2f} {cpu:8.2f} {megabytes / wall:6.1f} "
+                f"{sections:9d} {passages:9d}"
+            )
+            path.unlink()
+
+
+if __name__ == "__main__":
+    main()
