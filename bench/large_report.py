@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from indexer.extract import build_record
+from indexer.records import Record
 
 OPENING = "一年来，青山镇坚持以习近平法治思想为指导，全面推进依法治镇，现将有关情况报告如下。"
 BLOCK = (
@@ -53,12 +54,11 @@ def large_report(size: int, one_line: bool = False) -> tuple[str, int]:
     return separator.join([OPENING, *([block] * blocks)]), blocks
 
 
-def time_extraction(path: Path) -> tuple[float, float, int, int]:
-    """(wall seconds, CPU seconds, sections, passages) of one `build_record`."""
+def time_extraction(path: Path) -> tuple[float, float, Record]:
+    """(wall seconds, CPU seconds, record) of one `build_record`."""
     wall, cpu = time.perf_counter(), time.process_time()
     record = build_record(path)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return wall, cpu, len(record.sections), len(record.passages)
+    return time.perf_counter() - wall, time.process_time() - cpu, record
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -71,11 +71,11 @@ def main(argv: list[str] | None = None) -> None:
         for size in (float(s) for s in args.sizes.split(",")):
             path = Path(folder) / f"report-{size:g}MB.txt"
             path.write_text(large_report(int(size * 1e6), args.one_line)[0], encoding="utf-8")
-            wall, cpu, sections, passages = time_extraction(path)
+            wall, cpu, record = time_extraction(path)
             megabytes = path.stat().st_size / 1e6
             print(
                 f"{megabytes:5.1f} {wall:8.2f} {cpu:8.2f} {megabytes / wall:6.1f} "
-                f"{sections:9d} {passages:9d}"
+                f"{len(record.sections):9d} {len(record.passages):9d}"
             )
             path.unlink()
 
