@@ -6,10 +6,12 @@ are made of one block repeated: the parts of a real report (measures with inline
 enumerations, problems, a plans part whose years must not count), with no title and an opening
 without a year, so extraction takes its slowest path: the year read from the whole body.
 
-    python -m bench.large_report [--sizes 1,8,16,50] [--one-line]
+    python -m bench.large_report [--sizes 1,8,16,50] [--one-line | --corpus]
 
-prints, for each size in MB, the seconds `build_record` took (wall and CPU), the throughput
-and the sections and passages found. `--one-line` writes each report as a single line.
+prints, for each size in MB, the seconds `build_record` took (wall and CPU), megabytes per
+CPU second, and the sections and passages found. `--one-line` writes each report as one
+line of enumerations (一是…二是…); `--corpus` makes it of the text of 200 generated reports
+(`bench.corpus`, each without its first line), repeated: real prose, fewer headings.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.corpus import generate_corpus
 from indexer.extract import build_record
+from indexer.reading import read_report
 from indexer.records import Record
 
 OPENING = "一年来，青山镇坚持以习近平法治思想为指导，全面推进依法治镇，现将有关情况报告如下。"
@@ -38,6 +42,7 @@ BLOCK = (
     "（二）规范执法行为",
 )
 BLOCK_SECTIONS = 10  # 一、 （一） 一是 二是 1、 二、 （一） 三、 （一） （二）
+ENUMERATION = "一是加强学习。二是完善制度。三是落实责任。"
 YEAR = 2021  # the one year outside the plans part; 2022 and 2023 are plans
 TOWN = "青山镇"
 
@@ -45,13 +50,33 @@ TOWN = "青山镇"
 def large_report(size: int, one_line: bool = False) -> tuple[str, int]:
     """A report of at least `size` bytes of UTF-8, and how many blocks it holds.
 
-    As one line, the block's lines are joined by 。 and only the inline enumerations remain
-    headings (a numbered line start is needed for the others).
+    As one line it is ENUMERATION over and over, as a report saved without its line breaks:
+    every 一是/二是/三是 is a heading inside that line.
     """
-    separator = "。" if one_line else "\n"
-    block = separator.join(BLOCK)
-    blocks = max(1, -(-(size - len(OPENING.encode())) // len((separator + block).encode())))
-    return separator.join([OPENING, *([block] * blocks)]), blocks
+    if one_line:
+        count = -(-size // len(ENUMERATION.encode()))
+        return ENUMERATION * count, count
+    block = "\n".join(BLOCK)
+    count = max(1, -(-(size - len(OPENING.encode())) // len(("\n" + block).encode())))
+    return "\n".join([OPENING, *([block] * count)]), count
+
+
+def corpus_lines(folder: Path) -> list[str]:
+    """The lines of 200 generated reports, each report's first (usually its title) left out."""
+    lines = []
+    for report in generate_corpus(folder, 200):
+        lines += [line.text for line in read_report(report.path).lines[1:] if line.text]
+    return lines
+
+
+def repeated(lines: list[str], size: int) -> str:
+    """`lines` over and over, up to the first line ending at `size` bytes of UTF-8 or more."""
+    taken, total = [], 0
+    while total < size:
+        line = lines[len(taken) % len(lines)]
+        taken.append(line)
+        total += len(line.encode()) + 1
+    return "\n".join(taken)
 
 
 def time_extraction(path: Path) -> tuple[float, float, Record]:
@@ -64,17 +89,24 @@ def time_extraction(path: Path) -> tuple[float, float, Record]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,8,16,50", help="report sizes in MB (10^6 bytes)")
-    parser.add_argument("--one-line", action="store_true", help="each report is one line")
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument("--one-line", action="store_true", help="each report is one line")
+    kind.add_argument("--corpus", action="store_true", help="generated reports' text, repeated")
     args = parser.parse_args(argv)
-    print(f"{'MB':>5} {'wall s':>8} {'CPU s':>8} {'MB/s':>6} {'sections':>9} {'passages':>9}")
+    print(f"{'MB':>5} {'wall s':>8} {'CPU s':>8} {'MB/CPU s':>9} {'sections':>9} {'passages':>9}")
     with tempfile.TemporaryDirectory() as folder:
-        for size in (float(s) for s in args.sizes.split(",")):
-            path = Path(folder) / f"report-{size:g}MB.txt"
-            path.write_text(large_report(int(size * 1e6), args.one_line)[0], encoding="utf-8")
+        lines = corpus_lines(Path(folder) / "corpus") if args.corpus else []
+        for size in (int(float(s) * 1e6) for s in args.sizes.split(",")):
+            path = Path(folder) / f"report-{size}.txt"
+            if args.corpus:
+                text = repeated(lines, size)
+            else:
+                text = large_report(size, args.one_line)[0]
+            path.write_text(text, encoding="utf-8")
             wall, cpu, record = time_extraction(path)
             megabytes = path.stat().st_size / 1e6
             print(
-                f"{megabytes:5.1f} {wall:8.2f} {cpu:8.2f} {megabytes / wall:6.1f} "
+                f"{megabytes:5.1f} {wall:8.2f} {cpu:8.2f} {megabytes / cpu:9.1f} "
                 f"{len(record.sections):9d} {len(record.passages):9d}"
             )
             path.unlink()
