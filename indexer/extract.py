@@ -79,13 +79,14 @@ def _sections(headings: list[Heading], text_length: int) -> list[Section]:
             ends[open_sections.pop()] = heading.start
         if open_sections:
             parent = sections[open_sections[-1]]
-            names = categories.subheading_categories(heading.text, parent.categories)
-            if heading.line is None:  # an inline enumeration only inherits
-                names = parent.categories
+            path = (*parent.path, parent.heading)
+            names = parent.categories  # an inline enumeration (no line of its own) only inherits
+            if heading.line is not None:
+                names = categories.subheading_categories(heading.text, parent.categories)
         else:
+            path = ()
             names = categories.top_level_categories(heading.text, seen_problems_or_plans)
             seen_problems_or_plans |= bool({"problems", "plans"} & set(names))
-        path = tuple(sections[i].heading for i in open_sections)
         sections.append(
             Section(heading.text, heading.level, path, names, heading.start, text_length)
         )
