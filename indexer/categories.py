@@ -11,6 +11,7 @@ subheading inherits its parent's parts unless its own words name a part outright
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .normalize import normalize
 
@@ -57,6 +58,9 @@ ALIASES: dict[str, str] = {
 }
 
 
+# Headings repeat (一、主要举措和成效 in most reports, hundreds of times in a pasted archive):
+# the parts of each are worked out once.
+@lru_cache(maxsize=4096)
 def named_parts(heading: str) -> tuple[str, ...]:
     """The parts a heading's own words name, in the official order."""
     words = normalize(heading).rstrip("。.：:；;").replace("上一年度", "")
@@ -65,12 +69,14 @@ def named_parts(heading: str) -> tuple[str, ...]:
 
 
 def top_level_categories(heading: str, after_problems_or_plans: bool) -> tuple[str, ...]:
-    parts = tuple(p for p in named_parts(heading) if p != "measures") or named_parts(heading)
+    named = named_parts(heading)
+    parts = tuple(p for p in named if p != "measures") or named
     if parts:
         return parts
     return ("other",) if after_problems_or_plans else ("measures",)
 
 
+@lru_cache(maxsize=4096)
 def subheading_categories(heading: str, parent: tuple[str, ...]) -> tuple[str, ...]:
     words = normalize(heading)
     own = tuple(name for name, pattern in _OUTRIGHT.items() if pattern.search(words))
