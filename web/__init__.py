@@ -36,7 +36,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     app.config["INDEX_DIR"] = Path(app.config["INDEX_DIR"]).absolute()
     app.config["ARCHIVE_DIR"] = Path(app.config["ARCHIVE_DIR"]).absolute()
-    app.json.ensure_ascii = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # the CLI's key order
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.extensions[EXTENSION] = _open_index(app.config["INDEX_DIR"])
     app.register_blueprint(views.pages)

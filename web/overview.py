@@ -71,7 +71,11 @@ def build_overview(archive_index: ArchiveIndex, index_dir: Path) -> Overview:
     year_chart = bar_chart(
         "各年份报告数",
         [
-            (f"{year} 年", per_year[year], url_for("pages.search_page", year_from=year, year_to=year))
+            (
+                f"{year} 年",
+                per_year[year],
+                url_for("pages.search_page", year_from=year, year_to=year),
+            )
             for year in years
         ],
     )
