@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import lxml.html
 import pytest
@@ -202,7 +202,7 @@ def test_paging_walks_through_every_result_once(client, archive_index):
     seen, url = [], "/?q=法治&sort=year"
     for number in range(1, 20):
         doc = page(client, url)
-        files = [urlsplit(h).path for h in doc.xpath("//li[@class='result']/h2/a/@href")]
+        files = [unquote(urlsplit(h).path) for h in doc.xpath("//li[@class='result']/h2/a/@href")]
         assert len(files) == min(10, expected.total_reports - len(seen))
         seen.extend(files)
         current = doc.xpath("//nav[@class='pager']/strong/text()")
