@@ -12,6 +12,7 @@ import pytest
 from indexer import ArchiveIndex, SearchRequest, search
 from indexer.normalize import normalize
 from tests.conftest import WEB_WORD
+from web.highlight import SNIPPET_CHARS, snippet
 
 
 @pytest.fixture(scope="module")
@@ -338,3 +339,30 @@ def test_the_api_refuses_a_blank_search(client):
     response = client.get("/api/search")
     assert response.status_code == 400
     assert "请输入" in response.get_json()["error"]
+
+
+def test_long_passages_are_cut_around_their_first_match(client, archive_index):
+    expected = search(archive_index, SearchRequest(query="法治", town="庙坝镇")).results[0]
+    doc = page(client, "/?q=法治&town=庙坝镇")
+    shown = doc.xpath("//li[@class='result'][1]//p[@class='text']")
+    assert len(shown) == len(expected.passages)
+    cut = 0
+    for element, passage in zip(shown, expected.passages, strict=True):
+        visible = text(element).removeprefix("¶")
+        inner = visible.strip("…")
+        assert inner in passage.text and element.xpath(".//mark")
+        assert len(inner) <= SNIPPET_CHARS + len("法治")
+        assert visible.startswith("…") == (not passage.text.startswith(inner))
+        assert visible.endswith("…") == (not passage.text.endswith(inner))
+        cut += inner != passage.text
+    assert cut  # the sample's passages are long
+
+
+@pytest.mark.parametrize("at", [0, 30, 150, 199, 390])
+def test_a_snippet_never_cuts_a_match_in_two(at):
+    passage = "字" * 400
+    spans = [(at, at + 5), (195, 205)]
+    start, end = snippet(passage, spans)
+    assert start <= at and end - start >= SNIPPET_CHARS
+    for span_start, span_end in spans:
+        assert span_end <= start or span_start >= end or start <= span_start < span_end <= end

@@ -30,7 +30,7 @@ from indexer import (
 from indexer.normalize import normalize
 
 from .facets import chosen_filters, facet_groups
-from .highlight import match_spans, pieces
+from .highlight import match_spans, pieces, snippet
 from .index import archive_index
 from .outline import build_outline, passage_anchor
 from .overview import build_overview
@@ -97,16 +97,21 @@ def _welcome() -> dict:
 
 def _hit_view(hit) -> dict:
     """A result with its passages cut into pieces for <mark>, and the passages not shown."""
-    return {
-        "hit": hit,
-        "passages": [
+    passages = []
+    for passage in hit.passages:
+        start, end = snippet(passage.text, passage.highlights)
+        passages.append(
             {
                 "section": passage.section,
-                "pieces": pieces(passage.text, passage.highlights),
+                "pieces": pieces(passage.text, passage.highlights, start, end),
+                "cut_before": start > 0,
+                "cut_after": end < len(passage.text),
                 "anchor": passage_anchor(passage.position),
             }
-            for passage in hit.passages
-        ],
+        )
+    return {
+        "hit": hit,
+        "passages": passages,
         "more": hit.matched_passages - len(hit.passages),
         "place": " · ".join(
             str(part)
