@@ -145,10 +145,12 @@ def _cell_state(year: int, held: dict[int, list[str]], first: int, last: int) ->
 
 
 def local_time(iso_utc: str) -> str:
-    """The server's local time with its zone, e.g. 2026-11-29 10:35 (CST, UTC+08:00)."""
+    """The server's local time with its zone, e.g. 2026-11-29 10:35 UTC+08:00 (CST)."""
     try:
         moment = datetime.fromisoformat(iso_utc).astimezone()
     except ValueError:
         return iso_utc
     offset = moment.strftime("%z")
-    return f"{moment:%Y-%m-%d %H:%M} ({moment.tzname()}, UTC{offset[:3]}:{offset[3:]})"
+    zone = f"UTC{offset[:3]}:{offset[3:]}"
+    name = moment.tzname() or ""
+    return f"{moment:%Y-%m-%d %H:%M} {zone}" + (f" ({name})" if not name.startswith("UTC") else "")
