@@ -245,3 +245,11 @@ def test_the_report_api_answers_404_json_for_an_unknown_file(client):
     response = client.get("/api/report/../../etc/passwd")
     assert response.status_code == 404
     assert re.search("索引中没有", response.get_json()["error"])
+
+
+def test_a_value_read_from_a_cited_document_names_that_source(client):
+    doc = page(client, "/report/samples/000_43e2c25a4f19f0bd.txt")
+    county = metadata(doc)["县/区"]
+    assert county[0] == "威信县"
+    assert county[1].startswith("中共威信县委") and county[2] == "引用文件名"
+    assert metadata(doc)["镇/街道"][0] == "不明"  # redacted as **镇 in the text

@@ -16,7 +16,6 @@ from flask import (
 )
 
 from indexer import (
-    CATEGORIES,
     METADATA_FIELDS,
     IndexUnavailable,
     QueryError,
@@ -49,7 +48,7 @@ FIELD_LABELS = {
 SOURCE_LABELS = {
     "title": "标题",
     "opening": "开头",
-    "document": "文件名",
+    "document name": "引用文件名",  # 《中共威信县委…》
     "body": "正文",
     "override": "人工更正",
 }
@@ -158,7 +157,6 @@ def report(file: str) -> str:
         outline=outline,
         query=query,
         query_error=query_error,
-        categories=CATEGORIES,
         same_town=_same_town(record),
     )
 
