@@ -24,9 +24,9 @@ from flask import Flask
 from indexer import ArchiveIndex, IndexUnavailable, default_archive_dir, default_index_dir
 
 from . import api, errors, security, state, views
+from .index import EXTENSION
 
 CONFIG_ENV = "FAZHI_WEB_CONFIG"
-EXTENSION = "fazhi"
 
 
 def create_app(config: dict | None = None) -> Flask:
