@@ -405,3 +405,19 @@ def test_report_links_built_directly_equal_url_for(web_app, file):
 
     with web_app.test_request_context("/"):
         assert report_path(file) == url_for("pages.report", file=file)
+
+
+def test_sections_can_be_chosen_by_words_of_their_heading(client, archive_index):
+    doc = page(client, "/?q=法治&county=城口县")
+    (form,) = doc.xpath("//section[contains(@class, 'facet-category')]//form[@class='by-name']")
+    hidden = {i.get("name"): i.get("value") for i in form.xpath(".//input[@type='hidden']")}
+    assert hidden == {"q": "法治", "county": "城口县"}
+    assert form.xpath(".//input[@type='search']/@name") == ["section"]
+    chosen = page(client, "/?q=法治&county=城口县&section=存在的问题")
+    expected = search(
+        archive_index, SearchRequest(query="法治", county="城口县", section="存在的问题")
+    )
+    assert totals(chosen) == (expected.total_reports, expected.total_passages) != (0, 0)
+    assert "章节：存在的问题" in text(chosen.xpath("//p[@class='chosen-all']")[0])
+    for path in chosen.xpath("//p[@class='section-path']"):
+        assert "存在的问题" in text(path)
