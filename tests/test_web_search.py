@@ -89,8 +89,13 @@ def test_results_show_title_place_section_path_and_every_match_marked(client, ar
     }
     places = {text(r.xpath(".//p[@class='place']")[0]) for r in results}
     assert places == {"青山镇 · 城口县 · 2019 年", "青山镇 · 城口县 · 2021 年"}
-    paths = [text(p) for p in doc.xpath("//p[@class='section-path']")]
-    assert "一、主要工作 › （一）推进网格化调解。" in paths
+    shown = {
+        text(p.xpath("./p[@class='text']")[0]).removeprefix("¶")[:12]: text(p.xpath("./p")[0])
+        for p in doc.xpath("//div[@class='passage']")
+    }
+    # A passage that starts with its heading shows only the headings above it.
+    assert shown["（一）推进网格化调解。全"] == "一、主要工作"
+    assert shown["全镇推行网格化调解机制，"] == "一、主要工作"
     for passage in doc.xpath("//div[@class='passage']/p[@class='text']"):
         marks = passage.xpath(".//mark")
         assert marks and all(text(mark) == WEB_WORD for mark in marks)

@@ -99,9 +99,13 @@ def _hit_view(hit) -> dict:
     passages = []
     for passage in hit.passages:
         start, end = snippet(passage.text, passage.highlights)
+        # A passage that starts with its own heading needs only the headings above it.
+        section = passage.section
+        if section and passage.text.startswith(section[-1]):
+            section = section[:-1]
         passages.append(
             {
-                "section": passage.section,
+                "section": section,
                 "pieces": pieces(passage.text, passage.highlights, start, end),
                 "cut_before": start > 0,
                 "cut_after": end < len(passage.text),
