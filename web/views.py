@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import PurePosixPath
 
 from flask import (
@@ -21,7 +20,6 @@ from indexer import (
     QueryError,
     Record,
     SearchRequest,
-    SearchResults,
     archive_reports,
     get_record,
     search,
@@ -29,11 +27,12 @@ from indexer import (
 from indexer.normalize import normalize
 
 from .facets import chosen_filters, facet_groups
-from .highlight import match_spans, pieces, snippet
+from .highlight import match_spans, pieces
 from .index import archive_index
-from .outline import build_outline, passage_anchor
+from .outline import build_outline
 from .overview import build_overview
-from .state import MAX_PAGE, PAGE_SIZE, SearchState, read_state, url_with
+from .results import hit_view, pager
+from .state import SearchState, read_state
 
 pages = Blueprint("pages", __name__)
 
@@ -52,7 +51,6 @@ SOURCE_LABELS = {
     "body": "正文",
     "override": "人工更正",
 }
-PAGER_WINDOW = 2
 
 
 @pages.get("/")
@@ -71,10 +69,10 @@ def search_page() -> tuple[str, int] | str:
         "search.html",
         state=state,
         results=results,
-        hits=[_hit_view(hit) for hit in results.results],
+        hits=[hit_view(hit) for hit in results.results],
         facets=facet_groups(results, state),
         chosen=chosen_filters(state),
-        pager=_pager(results, state),
+        pager=pager(results, state),
         relaxed=results.relaxed,
     )
 
@@ -91,53 +89,6 @@ def _welcome() -> dict:
         "towns": len({r.town for r in reports if r.town}),
         "counties": len({r.county for r in reports if r.county}),
         "years": (years[0], years[-1]) if years else None,
-    }
-
-
-def _hit_view(hit) -> dict:
-    """A result with its passages cut into pieces for <mark>, and the passages not shown."""
-    passages = []
-    for passage in hit.passages:
-        start, end = snippet(passage.text, passage.highlights)
-        # A passage that starts with its own heading needs only the headings above it.
-        section = passage.section
-        if section and passage.text.startswith(section[-1]):
-            section = section[:-1]
-        passages.append(
-            {
-                "section": section,
-                "pieces": pieces(passage.text, passage.highlights, start, end),
-                "cut_before": start > 0,
-                "cut_after": end < len(passage.text),
-                "anchor": passage_anchor(passage.position),
-            }
-        )
-    return {
-        "hit": hit,
-        "passages": passages,
-        "more": hit.matched_passages - len(hit.passages),
-        "place": " · ".join(
-            str(part)
-            for part in (hit.town, hit.county, f"{hit.year} 年" if hit.year else None)
-            if part
-        )
-        or "镇、县、年份不明",
-    }
-
-
-def _pager(results: SearchResults, state: SearchState) -> dict | None:
-    pages = min(math.ceil(results.total_reports / PAGE_SIZE), MAX_PAGE)
-    if pages <= 1 and state.page == 1:
-        return None
-    around = range(max(1, state.page - PAGER_WINDOW), min(pages, state.page + PAGER_WINDOW) + 1)
-    numbers = sorted({1, pages, *around} - {0})
-    return {
-        "page": state.page,
-        "pages": pages,
-        "links": [(n, url_with(page=n)) for n in numbers],
-        "previous": url_with(page=state.page - 1) if state.page > 1 else None,
-        "next": url_with(page=state.page + 1) if state.page < pages else None,
-        "past_end": state.page > pages,
     }
 
 
