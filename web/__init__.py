@@ -8,10 +8,9 @@ pays the first open at start, not on a user's first search) and keeps it in
 `facets.py`, `highlight.py`, `outline.py`, `overview.py` and `charts.py` turn search
 results and records into plain data (pieces of text to mark, blocks of an outline, bars
 with their geometry) that the autoescaped Jinja templates only lay out; no HTML is built in
-Python. `errors.py`
-turns every failure into a Chinese page (or a JSON error under /api/), never a traceback,
-and `security.py` adds the headers every response carries. Only `static/app.js` runs in
-the browser, and every page works without it.
+Python. `errors.py` turns every failure into a Chinese page (or a JSON error under /api/),
+never a traceback, and `security.py` adds the headers every response carries. Only
+`static/app.js` runs in the browser, and every page works without it.
 """
 
 from __future__ import annotations
