@@ -5,7 +5,7 @@ pays the first open at start, not on a user's first search) and keeps it in
 `app.extensions["fazhi"]` (`index.py` hands it to views). Pages are the blueprint in
 `views.py`, the JSON API the one in `api.py`. The URL is the whole state of a search:
 `state.py` reads it and builds every link by adding or removing parameters. `results.py`,
-`facets.py`, `highlight.py`, `outline.py`, `overview.py` and `charts.py` turn search
+`facets.py`, `highlight.py`, `outline.py`, `metadata.py`, `overview.py` and `charts.py` turn search
 results and records into plain data (pieces of text to mark, blocks of an outline, bars
 with their geometry) that the autoescaped Jinja templates only lay out; no HTML is built in
 Python. `errors.py` turns every failure into a Chinese page (or a JSON error under /api/),

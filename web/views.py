@@ -15,7 +15,6 @@ from flask import (
 )
 
 from indexer import (
-    METADATA_FIELDS,
     IndexUnavailable,
     QueryError,
     Record,
@@ -27,8 +26,8 @@ from indexer import (
 from indexer.normalize import normalize
 
 from .facets import chosen_filters, facet_groups
-from .highlight import match_spans, pieces
 from .index import archive_index
+from .metadata import metadata_rows
 from .outline import build_outline
 from .overview import build_overview
 from .results import hit_view, pager
@@ -37,20 +36,6 @@ from .state import SearchState, read_state
 pages = Blueprint("pages", __name__)
 
 EXAMPLES = ["小事不出村", '"法治 宣传"', "信访 OR 上访", "普法 -禁毒", "扫黑除恶"]
-FIELD_LABELS = {
-    "title": "标题",
-    "town": "镇/街道",
-    "county": "县/区",
-    "province": "省",
-    "year": "年份",
-}
-SOURCE_LABELS = {
-    "title": "标题",
-    "opening": "开头",
-    "document name": "引用文件名",  # 《中共威信县委…》
-    "body": "正文",
-    "override": "人工更正",
-}
 
 
 @pages.get("/")
@@ -108,7 +93,7 @@ def report(file: str) -> str:
         "report.html",
         record=record,
         name=PurePosixPath(record.file).name,
-        metadata=_metadata(record),
+        metadata=metadata_rows(record),
         outline=outline,
         query=query,
         query_error=query_error,
@@ -121,29 +106,6 @@ def _record_or_404(file: str) -> Record:
     if record is None:
         abort(404, description=f"索引中没有报告“{file[:200]}”。")
     return record
-
-
-def _metadata(record: Record) -> list[dict]:
-    rows = []
-    for name in METADATA_FIELDS:
-        evidence = record.evidence.get(name)
-        value = getattr(record, name)
-        rows.append(
-            {
-                "label": FIELD_LABELS[name],
-                "value": value,
-                "phrase": evidence.phrase if evidence else None,
-                "phrase_pieces": _phrase_pieces(evidence.phrase, value) if evidence else [],
-                "source": SOURCE_LABELS.get(evidence.source, evidence.source) if evidence else None,
-                "override": bool(evidence and evidence.source == "override"),
-            }
-        )
-    return rows
-
-
-def _phrase_pieces(phrase: str, value: object) -> list:
-    """The evidence phrase with the value it gave marked, when it appears as written."""
-    return pieces(phrase, match_spans(phrase, [normalize(str(value))]) if value else [])
 
 
 def _same_town(record: Record) -> list:
