@@ -171,8 +171,8 @@ def test_no_report_path_gets_a_500(client, path):
 def test_an_empty_archive_has_pages_too(tmp_path):
     (tmp_path / "archive").mkdir()
     update_index(tmp_path / "archive", tmp_path / "index")
-    client = create_app({"INDEX_DIR": tmp_path / "index", "ARCHIVE_DIR": tmp_path / "archive"})
-    client = client.test_client()
+    app = create_app({"INDEX_DIR": tmp_path / "index", "ARCHIVE_DIR": tmp_path / "archive"})
+    client = app.test_client()
     welcome = lxml.html.fromstring(client.get("/").data.decode())
     assert "共有 0 份报告" in text(welcome.xpath("//p[@class='lead']")[0])
     for url in ("/?q=法治", "/?section=problems", "/overview"):
