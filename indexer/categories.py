@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 
 from .normalize import normalize
+from .vocabulary import CATEGORIES
 
 _NAMED_PARTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("leadership", re.compile(r"第一责任人|主要负责人.{0,6}(职责|责任)|述法")),
@@ -36,26 +37,7 @@ _OUTRIGHT = {
 }
 # 解决群众急难愁盼问题 is a measure taken, not a problem reported.
 _SOLVED_PROBLEMS = re.compile(r"(解决|化解|整改|处理|排查)[^，,。、]{0,10}问题")
-_CATEGORY_ORDER = ("measures", "leadership", "problems", "plans", "other")
-# Heading words that follow the part's name in the Chinese names users type, e.g. 问题不足.
-ALIASES: dict[str, str] = {
-    "举措成效": "measures",
-    "主要举措": "measures",
-    "工作成效": "measures",
-    "第一责任人": "leadership",
-    "第一责任人职责": "leadership",
-    "责任人": "leadership",
-    "问题不足": "problems",
-    "存在问题": "problems",
-    "不足和原因": "problems",
-    "问题": "problems",
-    "下步打算": "plans",
-    "工作打算": "plans",
-    "工作计划": "plans",
-    "主要安排": "plans",
-    "其他": "other",
-    "其他情况": "other",
-}
+_CATEGORY_ORDER = tuple(CATEGORIES)
 
 
 # Headings repeat (一、主要举措和成效 in most reports, hundreds of times in a pasted archive):

@@ -25,8 +25,8 @@ from .archive import archive_files
 from .errors import ReportReadError
 from .extract import build_record
 from .query import QueryError
-from .records import CATEGORIES, METADATA_FIELDS, Record
-from .search import SORTS, SearchRequest, search
+from .records import METADATA_FIELDS, Record
+from .search import SORTS, SearchRequest, SearchResults, search
 from .store import (
     ARCHIVE_ENV,
     INDEX_ENV,
@@ -37,6 +37,7 @@ from .store import (
     default_index_dir,
 )
 from .update import UpdateSummary, update_index
+from .vocabulary import CATEGORIES, MAX_RESULTS, SECTION_SEPARATOR
 
 INDEX_HELP = f"Index folder (default: ${INDEX_ENV} or var/index)."
 
@@ -220,7 +221,11 @@ def _print_update_summary(result: UpdateSummary) -> None:
 )
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option(
-    "--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Reports to show."
+    "--limit",
+    type=click.IntRange(1, MAX_RESULTS),
+    default=10,
+    show_default=True,
+    help="Reports to show.",
 )
 @click.option(
     "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), help=INDEX_HELP
@@ -275,7 +280,9 @@ def search_command(
         except QueryError as error:
             raise click.ClickException(str(error)) from error
         click.echo(
-            json.dumps(results, ensure_ascii=False, indent=2) if as_json else render(results)
+            json.dumps(results.to_json(), ensure_ascii=False, indent=2)
+            if as_json
+            else render(results)
         )
     finally:
         archive_index.close()
@@ -293,7 +300,7 @@ def _run_batch(archive_index: ArchiveIndex, request: SearchRequest, lines: Itera
         if number == 1:
             raw = raw.removeprefix(codecs.BOM_UTF8)
         try:
-            output = _run(archive_index, replace(request, query=_line_query(raw)))
+            output = _run(archive_index, replace(request, query=_line_query(raw))).to_json()
         except QueryError as error:
             failed += 1
             query = raw.decode("utf-8", "replace")
@@ -310,10 +317,10 @@ def _line_query(raw: bytes) -> str:
         raise QueryError(reason) from error
 
 
-def _run(archive_index: ArchiveIndex, request: SearchRequest) -> dict:
+def _run(archive_index: ArchiveIndex, request: SearchRequest) -> SearchResults:
     """Search; an index that cannot be opened stops the command with its message."""
     try:
-        return search(archive_index, request).to_json()
+        return search(archive_index, request)
     except IndexUnavailable as error:
         raise click.ClickException(str(error)) from error
 
@@ -331,22 +338,21 @@ def _year_span(year: int | None, years: str | None) -> tuple[int | None, int | N
     return int(first), int(last)
 
 
-def render(results: dict) -> str:
+def render(results: SearchResults) -> str:
     """Results as text: each report, then its best passages with the matches in 【】."""
-    totals = f"matching reports: {results['total_reports']}, passages: {results['total_passages']}"
-    lines = [totals]
-    for term, parts in results["relaxed"].items():
+    lines = [f"matching reports: {results.total_reports}, passages: {results.total_passages}"]
+    for term, parts in results.relaxed.items():
         lines.append(f"(no exact match for {term}; showing reports with all of: {' '.join(parts)})")
-    for hit in results["results"]:
-        where = " ".join(str(v) for v in (hit["county"], hit["town"], hit["year"]) if v)
-        lines.append(f"\n{hit['title'] or hit['file']}  [{where}]  {hit['file']}")
-        for passage in hit["passages"]:
-            lines.append("  § " + (" › ".join(passage["section"]) or "(开头)"))
-            lines.append("    " + _marked(passage["text"], passage["highlights"]))
+    for hit in results.results:
+        where = " ".join(str(v) for v in (hit.county, hit.town, hit.year) if v)
+        lines.append(f"\n{hit.title or hit.file}  [{where}]  {hit.file}")
+        for passage in hit.passages:
+            lines.append("  § " + (SECTION_SEPARATOR.join(passage.section) or "(开头)"))
+            lines.append("    " + _marked(passage.text, passage.highlights))
     return "\n".join(lines)
 
 
-def _marked(text: str, spans: list) -> str:
+def _marked(text: str, spans: list[tuple[int, int]]) -> str:
     out, last = [], 0
     for start, end in spans:
         out += [text[last:start], "【", text[start:end], "】"]

@@ -20,17 +20,24 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .analysis import words
-from .categories import ALIASES
 from .normalize import normalize
 from .query import MAX_TERMS, ParsedQuery, QueryError, parse_query
-from .records import CATEGORIES, Record
-from .schema import SECTION_SEPARATOR, folded
+from .records import Record
+from .schema import folded
 from .sortedsets import difference, distinct, intersect, union
 from .store import ArchiveIndex, Snapshot
-from .textindex import CATEGORY_BITS, TextIndex
+from .textindex import TextIndex
+from .vocabulary import (
+    CATEGORIES,
+    CATEGORY_ALIASES,
+    CATEGORY_BITS,
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_RESULTS,
+    SECTION_SEPARATOR,
+)
 
 SORTS = ("relevance", "year")
-MAX_LIMIT = 100
 BM25_K1, BM25_B = 1.2, 0.75
 
 
@@ -101,7 +108,7 @@ def parse_section(value: str | None) -> SectionFilter | None:
     text = value.strip()
     if text.lower() in CATEGORIES:
         return SectionFilter(categories=(text.lower(),))
-    named = {normalize(name): key for name, key in ALIASES.items()}
+    named = {normalize(name): key for name, key in CATEGORY_ALIASES.items()}
     named.update({normalize(name): key for key, name in CATEGORIES.items()})
     if normalize(text) in named:
         return SectionFilter(categories=(named[normalize(text)],))
@@ -111,13 +118,13 @@ def parse_section(value: str | None) -> SectionFilter | None:
 def validate(request: SearchRequest) -> None:
     if request.sort not in SORTS:
         raise QueryError(f"排序方式只能是 {' 或 '.join(SORTS)}。")
-    if not 1 <= request.limit <= MAX_LIMIT:
-        raise QueryError(f"每页结果数应在 1 到 {MAX_LIMIT} 之间。")
+    if not 1 <= request.limit <= MAX_RESULTS:
+        raise QueryError(f"每页结果数应在 1 到 {MAX_RESULTS} 之间。")
     if request.offset < 0:
         raise QueryError("结果起始位置不能为负数。")
     for year in (request.year_from, request.year_to):
-        if year is not None and not 1900 <= year <= 2100:
-            raise QueryError(f"年份 {year} 不在 1900–2100 之间。")
+        if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+            raise QueryError(f"年份 {year} 不在 {FIRST_YEAR}–{LAST_YEAR} 之间。")
     if request.year_from and request.year_to and request.year_from > request.year_to:
         raise QueryError(f"年份范围 {request.year_from}–{request.year_to} 的起止颠倒了。")
 
@@ -219,7 +226,8 @@ class _Search:
                 reports &= np.isin(ids, wanted)
         if request.year_from or request.year_to:
             years = np.asarray(text.report_year)
-            reports &= (years >= (request.year_from or 1)) & (years <= (request.year_to or 9999))
+            first, last = request.year_from or FIRST_YEAR, request.year_to or LAST_YEAR
+            reports &= (years >= first) & (years <= last)
         passages = reports[text.passage_report]
         if section and section.categories:
             bits = sum(CATEGORY_BITS[name] for name in section.categories)
