@@ -16,6 +16,7 @@ import os
 import re
 import unicodedata
 from pathlib import Path
+from typing import NamedTuple
 
 import charset_normalizer
 
@@ -109,8 +110,21 @@ def _strict(data: bytes, codec: str) -> str | None:
         return None
 
 
-def _most_plausible(data: bytes, codecs_: tuple[str, ...]) -> tuple[float, int, str, str] | None:
-    """(score, judged, text, codec) of the codec yielding the most common characters.
+class _Candidate(NamedTuple):
+    """A decoding and how plausible its text is as Chinese."""
+
+    score: float  # the share of common Chinese characters among the judged ones
+    judged: int  # non-ASCII characters judged
+    text: str
+    codec: str
+
+    @property
+    def implausible(self) -> bool:
+        return self.judged >= _MIN_JUDGED and self.score < _LOW_SCORE
+
+
+def _most_plausible(data: bytes, codecs_: tuple[str, ...]) -> _Candidate | None:
+    """The decoding whose text holds the most common characters.
 
     Decodings that are mostly control characters are dropped: binary data often decodes
     "successfully" as GB18030 or UTF-16. Equal scores go to the codec listed first.
@@ -119,12 +133,8 @@ def _most_plausible(data: bytes, codecs_: tuple[str, ...]) -> tuple[float, int, 
     for codec in codecs_:
         text = _strict(data, codec)
         if text is not None and _control_share(text) <= _MAX_CONTROL_SHARE:
-            candidates.append((*_plausibility(text), text, codec))
-    return max(candidates, key=lambda c: c[0]) if candidates else None
-
-
-def _is_low(score: float, judged: int) -> bool:
-    return judged >= _MIN_JUDGED and score < _LOW_SCORE
+            candidates.append(_Candidate(*_plausibility(text), text, codec))
+    return max(candidates, key=lambda c: c.score) if candidates else None
 
 
 def _with_few_bad_bytes(data: bytes) -> tuple[str, str, list[str]] | None:
@@ -159,25 +169,25 @@ def _decode(data: bytes) -> tuple[str, str, list[str]]:
             return text, "utf-8", []
         # GB18030 first, so that it wins ties: it is what mainland machines write.
         found = _most_plausible(data, ("gb18030", _BIG5))
-        if found is not None and not _is_low(found[0], found[1]):
-            return found[2], found[3], []
+        if found is not None and not found.implausible:
+            return found.text, found.codec, []
         implausible = found
     # BOM-less UTF-16: scoring both byte orders beat charset_normalizer on short text (8
     # characters: 599 vs 549 of 600 right); an implausible result is binary, not text.
     found = _most_plausible(data, ("utf-16-le", "utf-16-be")) if len(data) % 2 == 0 else None
-    if found is not None and not _is_low(found[0], found[1]):
-        codec = found[3]
-        return found[2], codec, [f"encoding uncertain: no byte-order mark, read as {codec}"]
+    if found is not None and not found.implausible:
+        warning = f"encoding uncertain: no byte-order mark, read as {found.codec}"
+        return found.text, found.codec, [warning]
     damaged = _with_few_bad_bytes(data) if b"\x00" not in data else None
     if damaged is not None:
         return damaged
     if implausible is not None:
-        score, judged, text, codec = implausible
         warning = (
-            f"encoding uncertain: decoded as {codec}, but only {score:.0%} of {judged} "
-            "non-ASCII characters are common Chinese ones; the text may be garbled"
+            f"encoding uncertain: decoded as {implausible.codec}, but only "
+            f"{implausible.score:.0%} of {implausible.judged} non-ASCII characters are common "
+            "Chinese ones; the text may be garbled"
         )
-        return text, codec, [warning]
+        return implausible.text, implausible.codec, [warning]
     if b"\x00" in data:
         raise ValueError("binary data, not text (NUL bytes)")
     best = charset_normalizer.from_bytes(data).best()

@@ -18,8 +18,9 @@ from functools import cached_property
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
 
-from .archive import content_hash, scan_archive, shown_name
+from .archive import ArchiveScan, content_hash, scan_archive, shown_name
 from .durable import fsync_path
 from .errors import ReportReadError
 from .extraction_version import extraction_fingerprint
@@ -100,7 +101,6 @@ def update_index(
     report = progress or (lambda name, outcome: None)
     with update_lock(index_dir):
         scan = scan_archive(archive)
-        files = scan.files
         summary = UpdateSummary()
         summary.rebuilt = full or _needs_rebuild(index_dir, summary, verify)
         # A rebuild of a live (or damaged) index is written beside it, then swapped in.
@@ -109,8 +109,8 @@ def update_index(
         if summary.rebuilt:
             shutil.rmtree(target, ignore_errors=True)
         summary.failed.extend(scan.refused)
-        writing = _Writing(open_writable(target), target, keep_last_good=not beside)
-        _apply(writing, archive, files, scan.held, summary, report, batch_files)
+        writing = _Writing(open_writable(target), target, not beside, batch_files)
+        _apply(writing, archive, scan, summary, report)
         generation = writing.ix.latest_generation()
         if not text_dir(target, generation).exists():
             writing.publish()
@@ -156,20 +156,57 @@ class _Writing:
     right after, and a reader that sees a generation always finds its text index.
     """
 
-    def __init__(self, ix: whoosh_index.Index, path: Path, keep_last_good: bool) -> None:
+    def __init__(
+        self, ix: whoosh_index.Index, path: Path, keep_last_good: bool, batch_files: int
+    ) -> None:
         self.ix = ix
         self.path = path
         self.keep_last_good = keep_last_good
+        self.batch_files = batch_files
+        self._writer: SegmentWriter | None = None
+        self._since_commit = 0
 
     @cached_property
     def entries(self) -> dict[str, ReportEntry]:
         """Loaded on first use: an update that changes nothing never needs them."""
         return _indexed_entries(self.ix, self.path)
 
-    def commit(self, writer) -> None:
+    def put(self, document: dict, entry: ReportEntry, replacing: bool) -> None:
+        """Add a report, or replace its old version; commits when the batch is full."""
+        writer = self._open_writer()
+        if replacing:
+            writer.update_document(**document)
+        else:  # a new file needs no lookup of an old version
+            writer.add_document(**document)
+        self.entries[entry.file] = entry
+        self._since_commit += 1
+        # Each commit rewrites the whole text index: batches double with the index, so a
+        # first build of N reports rewrites it about log N times (some 2N reports' worth).
+        if self._since_commit >= max(self.batch_files, len(self.entries) - self._since_commit):
+            self.commit()
+
+    def delete(self, name: str) -> None:
+        self._open_writer().delete_by_term("file", name)
+        self.entries.pop(name, None)
+
+    def commit(self) -> None:
+        """Commit what was put or deleted since the last commit, if anything."""
+        if self._writer is None:
+            return
+        writer, self._writer, self._since_commit = self._writer, None, 0
         self._write_text_index(writer.generation)
         writer.commit()
         self.seal(writer.generation)
+
+    def cancel(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            self._writer = None
+
+    def _open_writer(self) -> SegmentWriter:
+        if self._writer is None:
+            self._writer = self.ix.writer()
+        return self._writer
 
     def publish(self) -> None:
         """Write the text index of the committed generation (missing after a killed run)."""
@@ -213,20 +250,47 @@ def _indexed_entries(ix: whoosh_index.Index, path: Path) -> dict[str, ReportEntr
 def _apply(
     writing: _Writing,
     archive: Path,
-    files: dict[str, Path],
-    held: set[str],
+    scan: ArchiveScan,
     summary: UpdateSummary,
     report: ProgressCallback,
-    batch_files: int,
 ) -> None:
-    """Write the changes, committing after `batch_files` reports or more, and at the end.
+    """Delete what left the archive, write what is new or changed, commit in batches.
 
-    Reports in `held` are not in `files` but keep their indexed version.
+    Reports in `scan.held` are not in `scan.files` but keep their indexed version.
     """
     indexed = _indexed_hashes(writing.ix)
+    pending = _changed(archive, scan.files, indexed, summary, report)
+    try:
+        for name in sorted(set(indexed) - set(scan.files) - scan.held):
+            writing.delete(name)
+            summary.removed.append(name)
+            report(name, "removed")
+        for name, outcome in read_all(archive, pending):
+            if isinstance(outcome, str):
+                summary.failed.append((name, outcome))
+                report(name, "failed")
+                continue
+            writing.put(*outcome, replacing=name in indexed)
+            (summary.updated if name in indexed else summary.added).append(name)
+            report(name, "updated" if name in indexed else "added")
+        writing.commit()
+    except BaseException:
+        writing.cancel()
+        raise
+
+
+def _changed(
+    archive: Path,
+    files: dict[str, Path],
+    indexed: dict[str, str],
+    summary: UpdateSummary,
+    report: ProgressCallback,
+) -> list[tuple[str, str]]:
+    """The files whose content, sidecar or extraction rules differ from what is indexed,
+    with their new hash; counts the unchanged ones and reports the unreadable ones."""
     rules = extraction_fingerprint()
     summary.reextracted = any(not h.endswith(f":{rules}") for h in indexed.values())
-    pending: list[tuple[str, str]] = []
+    pending = []
     for name, path in files.items():
         try:
             # The extraction rules are part of what a report was indexed with.
@@ -241,43 +305,7 @@ def _apply(
             report(name, "unchanged")
         else:
             pending.append((name, new_hash))
-    writer = writing.ix.writer()
-    uncommitted = False
-    try:
-        for name in sorted(set(indexed) - set(files) - held):
-            writer.delete_by_term("file", name)
-            writing.entries.pop(name, None)
-            summary.removed.append(name)
-            report(name, "removed")
-            uncommitted = True
-        since_commit = 0
-        for name, outcome in read_all(archive, pending):
-            if isinstance(outcome, str):
-                summary.failed.append((name, outcome))
-                report(name, "failed")
-                continue
-            document, entry = outcome
-            if name in indexed:  # replaces the old version; a new file needs no lookup
-                writer.update_document(**document)
-            else:
-                writer.add_document(**document)
-            writing.entries[name] = entry
-            (summary.updated if name in indexed else summary.added).append(name)
-            report(name, "updated" if name in indexed else "added")
-            since_commit += 1
-            uncommitted = True
-            # Each commit rewrites the whole text index: batches double with the index, so a
-            # first build of N reports rewrites it about log N times (some 2N reports' worth).
-            if since_commit >= max(batch_files, len(writing.entries) - since_commit):
-                writing.commit(writer)
-                writer, uncommitted, since_commit = writing.ix.writer(), False, 0
-    except BaseException:
-        writer.cancel()
-        raise
-    if uncommitted:
-        writing.commit(writer)
-    else:
-        writer.cancel()
+    return pending
 
 
 def _check_sidecar(archive: Path, report: Path, summary: UpdateSummary) -> None:
