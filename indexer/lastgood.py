@@ -3,10 +3,10 @@
 It shares no file with the live index (hard links would carry a damaged or truncated file
 into it), and it is replaced atomically: `index.last-good` is a symbolic link to a folder
 `index.last-good.gN`; the next copy is written and synced beside it, then the link is swapped
-with one rename. The previous folder stays until the swap after, so a reader that resolved
-the link just before a swap still finds every file. Files of one copy that the next copy keeps
-unchanged are hard-linked between the copies (never with the live index), so a commit copies
-only what it wrote.
+with one rename. The previous folder stays until the update ends, so a reader that resolved
+the link just before a swap still finds every file. Files of one copy that the next copy
+keeps unchanged are hard-linked between the copies (never with the live index), so a commit
+copies only what it wrote.
 """
 
 from __future__ import annotations
@@ -55,6 +55,16 @@ def keep_last_good(index_dir: Path, generation: int, sums: dict[str, FileSum]) -
     _point(link, target)
     for old in copies(index_dir):
         if old not in (target, previous):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def drop_previous_copies(index_dir: Path) -> None:
+    """Remove every copy but the one the link points at (a reader that resolved the link to
+    an older copy just before retries through the link)."""
+    link = last_good_dir(index_dir)
+    current = link.resolve() if link.is_symlink() else None
+    for old in copies(index_dir):
+        if old != current:
             shutil.rmtree(old, ignore_errors=True)
 
 

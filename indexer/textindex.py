@@ -95,7 +95,8 @@ def write_text_index(index_dir: Path, generation: int, entries: Sequence[ReportE
 
 def drop_older_text_indexes(index_dir: Path, generation: int) -> None:
     """Remove text indexes before the one preceding `generation`: a reader that listed the
-    previous generation just before the commit may still be loading its text index."""
+    previous generation just before the commit may still be loading its text index (at the
+    end of an update, `generation + 1` leaves only the last one)."""
     for old in existing_generations(index_dir):
         if old < generation - 1 or old > generation:
             shutil.rmtree(text_dir(index_dir, old), ignore_errors=True)

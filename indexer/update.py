@@ -24,7 +24,7 @@ from .archive import ArchiveScan, content_hash, scan_archive, shown_name
 from .durable import fsync_path
 from .errors import ReportReadError
 from .extraction_version import extraction_fingerprint
-from .lastgood import keep_last_good, last_good_dir
+from .lastgood import drop_previous_copies, keep_last_good, last_good_dir
 from .manifest import generation_files, only_text_index, read_manifest, write_manifest
 from .overrides import read_overrides, sidecar_path
 from .schema import entry_from_document
@@ -122,6 +122,9 @@ def update_index(
         if beside or not last_good_dir(index_dir).exists():
             sums = read_manifest(index_dir, generation) or write_manifest(index_dir, generation)
             keep_last_good(index_dir, generation, sums)
+        # What readers that opened during the run might still have needed: gone at rest.
+        drop_older_text_indexes(index_dir, generation + 1)
+        drop_previous_copies(index_dir)
         write_status(index_dir, summary.status(reports))
         return summary
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bench.probe_scenarios import SEARCH_LOOP
-from indexer.lastgood import last_good_dir
+from indexer.lastgood import copies, last_good_dir
 from indexer.search import SearchRequest, search
 from indexer.store import ArchiveIndex, get_record, open_readable
 from indexer.textindex import text_dir
@@ -86,6 +86,16 @@ def test_the_last_good_copy_shares_no_file_with_the_live_index(tmp_path):
     copy = {f.stat().st_ino for f in last_good_dir(index_dir).resolve().rglob("*") if f.is_file()}
     assert copy and not live & copy
     assert last_good_dir(index_dir).is_symlink()
+
+
+def test_at_rest_the_index_keeps_one_text_index_and_one_copy(tmp_path):
+    archive = make_archive(tmp_path / "archive", 5)
+    index_dir = tmp_path / "index"
+    for round_number in range(3):
+        shutil.copy(SAMPLES[0], archive / f"n{round_number}.txt")
+        update_index(archive, index_dir, batch_files=1)
+    assert len(list(index_dir.glob("text-*"))) == 1
+    assert copies(index_dir) == [last_good_dir(index_dir).resolve()]
 
 
 @pytest.mark.parametrize("damaged", ["tables.json", "passages.txt", "gram_passages.npy"])
