@@ -26,13 +26,14 @@ def last_good_dir(index_dir: Path) -> Path:
 
 def copies(index_dir: Path) -> list[Path]:
     """Every folder that holds (or held) a last good copy of `index_dir`."""
-    link = last_good_dir(index_dir)
+    link = last_good_dir(index_dir.resolve())
     pattern = re.compile(re.escape(link.name) + r"\.g\d+")
     return sorted(p for p in link.parent.glob(link.name + ".g*") if pattern.fullmatch(p.name))
 
 
 def keep_last_good(index_dir: Path, generation: int, sums: dict[str, FileSum]) -> None:
     """Copy the synced, verified `generation` of `index_dir` and make it the last good copy."""
+    index_dir = index_dir.resolve()  # copies() names folders by their absolute path
     link = last_good_dir(index_dir)
     target = link.with_name(f"{link.name}.g{generation}")
     previous = link.resolve() if link.is_symlink() and link.exists() else None

@@ -88,14 +88,19 @@ def test_the_last_good_copy_shares_no_file_with_the_live_index(tmp_path):
     assert last_good_dir(index_dir).is_symlink()
 
 
-def test_at_rest_the_index_keeps_one_text_index_and_one_copy(tmp_path):
+def test_at_rest_the_index_keeps_one_text_index_and_one_copy(tmp_path, monkeypatch):
     archive = make_archive(tmp_path / "archive", 5)
-    index_dir = tmp_path / "index"
+    monkeypatch.chdir(tmp_path)
+    index_dir = Path("index")  # relative, as the README's commands name it
     for round_number in range(3):
         shutil.copy(SAMPLES[0], archive / f"n{round_number}.txt")
         update_index(archive, index_dir, batch_files=1)
     assert len(list(index_dir.glob("text-*"))) == 1
     assert copies(index_dir) == [last_good_dir(index_dir).resolve()]
+    assert open_readable(index_dir)[2] == index_dir
+    for toc in index_dir.glob("_MAIN_*.toc"):
+        toc.unlink()
+    assert open_readable(index_dir)[2] == last_good_dir(index_dir)
 
 
 @pytest.mark.parametrize("damaged", ["tables.json", "passages.txt", "gram_passages.npy"])
