@@ -68,7 +68,7 @@ _OPENING_TOWN_FOLLOWERS = re.compile(
 _OPENING_PLACE_TOWN = re.compile(rf"{_CJK}{{2,8}}?(?:镇|乡|街道)")
 _OPENING_COUNTY = re.compile(rf"{_CJK}{{1,6}}?(?:自治县|自治旗|县|区|旗)")
 # The line a report is addressed to: 中共禄丰市委、市人民政府： / 城中区委全面依法治区委员会：
-_ADDRESSEE = re.compile(r"^[^。]{2,40}(?:委|政府|委员会|办公室|人大|领导小组)[:]$")
+_ADDRESSEE = re.compile(r"^[^。]{1,40}(?:委|政府|委员会|办公室|人大|领导小组)[:]$")
 # A basic court is named after its county: 清流县人民法院 (a prefecture's is 中级人民法院).
 _COURT = re.compile(
     rf"(?:^|[，,、。；;：:“《(\s]|邀请|聘请|联合|会同|与|和|同|到|在|由|向)"
@@ -231,7 +231,11 @@ def _opening_places(text: str, opening: Line) -> Iterable[Place]:
         start = opening.start + clause.start(1)
         for pattern in (_OPENING_PLACE_TOWN, _OPENING_COUNTY):
             place = pattern.match(clause.group(1))
-            if place and _OPENING_TOWN_FOLLOWERS.match(clause.group(1), place.end()):
+            if (
+                place
+                and not _PROSE_WORDS.search(place.group(0))
+                and _OPENING_TOWN_FOLLOWERS.match(clause.group(1), place.end())
+            ):
                 yield place.group(0), text[start : start + place.end()], start, "opening"
                 break
 
