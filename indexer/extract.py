@@ -22,6 +22,11 @@ _ONE_LINE_BREAKS = re.compile(
     r"(?<=报告|总结)\s+|\s+(?=[一二三四五六七八九十]{1,2}、|"
     r"[(（][一二三四五六七八九十]{1,2}[)）]|\d{1,2}[、.](?!\d))"
 )
+# A numbered heading of a one-line report, with its paragraph after a space.
+_HEADING_THEN_SPACE = re.compile(
+    r"((?:[一二三四五六七八九十]{1,2}、|[(（][一二三四五六七八九十]{1,2}[)）]|\d{1,2}[、.])"
+    r"[^\s。，,；;]{1,30})\s+(?=\S)"
+)
 
 
 def build_record(path: Path, archive: Path | None = None) -> Record:
@@ -93,7 +98,11 @@ def _split_one_line_report(lines: list[SourceLine]) -> list[SourceLine]:
     result = []
     for line in lines:
         pieces = _ONE_LINE_BREAKS.split(line.text) if len(line.text) > 300 else [line.text]
-        result.extend(SourceLine(piece.strip(), line.level) for piece in pieces)
+        for piece in pieces:
+            # 二、存在问题 学法不深。: a short heading, then a space, then its paragraph.
+            head = _HEADING_THEN_SPACE.match(piece) if len(pieces) > 1 else None
+            parts = [head.group(1), piece[head.end() :]] if head else [piece]
+            result.extend(SourceLine(part.strip(), line.level) for part in parts)
     return result
 
 

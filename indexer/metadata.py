@@ -180,9 +180,9 @@ def find_places(
             for m in _DOC_NAME.finditer(norm)
         ]
     )
-    if opening:
-        sources.append(list(_opening_places(text, opening)))
-    sources.append(list(_body_towns(text, norm)))
+    # The opening and the body's set phrases are one source: two towns there stay unknown.
+    opening_places = list(_opening_places(text, opening)) if opening else []
+    sources.append(opening_places + list(_body_towns(text, norm)))
     result: dict[str, Found] = {}
     for places in sources:
         _merge(result, _admin_values(places))
