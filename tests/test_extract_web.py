@@ -6,9 +6,13 @@ and counties as officials write them, years that are not the report's, folders a
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from click.testing import CliRunner
 
 from indexer import build_record
+from indexer.cli import main
 
 BODY = (
     "一、主要举措和成效\n（一）加强组织领导。镇党委高度重视。\n"
@@ -185,3 +189,34 @@ def test_a_hash_in_a_file_name_is_no_year(tmp_path):
     path = tmp_path / "001_4f2019a8.txt"
     path.write_text("我镇推进依法行政。\n" + BODY, encoding="utf-8")
     assert build_record(path, tmp_path).year is None
+
+
+def _folder(tmp_path):
+    folder = tmp_path / "archive" / "威信县"
+    folder.mkdir(parents=True)
+    (folder / "庙坝镇2021年.txt").write_text("我镇推进依法行政。\n" + BODY, encoding="utf-8")
+    (folder / "绿水镇.txt").write_text(
+        "青山镇2022年法治政府建设情况报告\n" + BODY, encoding="utf-8"
+    )
+    (folder / "坏.docx").write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 600)
+    return tmp_path / "archive"
+
+
+def test_inspect_a_folder_prints_a_table(tmp_path):
+    result = CliRunner().invoke(main, ["inspect", str(_folder(tmp_path))])
+    assert result.exit_code == 1  # the broken file
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["file", "title", "town", "county", "year", "sections", "warnings"]
+    assert lines[1].split()[:5] == ["威信县/庙坝镇2021年.txt", "-", "庙坝镇", "威信县", "2021"]
+    assert "town unknown: the text says 青山镇" in lines[2]
+    assert "坏.docx" in result.stderr
+
+
+def test_inspect_a_folder_as_json_lines(tmp_path):
+    result = CliRunner().invoke(main, ["inspect", str(_folder(tmp_path)), "--json"])
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["file"], r["town"], r["county"], r["year"]) for r in rows] == [
+        ("威信县/庙坝镇2021年.txt", "庙坝镇", "威信县", 2021),
+        ("威信县/绿水镇.txt", None, "威信县", 2022),
+    ]
+    assert rows[0]["evidence"]["town"] == "path"
