@@ -220,3 +220,17 @@ def test_inspect_a_folder_as_json_lines(tmp_path):
         ("威信县/绿水镇.txt", None, "威信县", 2022),
     ]
     assert rows[0]["evidence"]["town"] == "path"
+
+
+def test_words_of_page_controls_inside_the_report_stay(write_txt):
+    text = (
+        "加大字体 缩小字体 收藏 打印\n"
+        "一、主要举措\n（一）举办法治分享会\n分享经验做法\n满意率>95%，投诉率<1%，回访率>90%。\n"
+    )
+    record = build_record(write_txt(text))
+    assert [s.heading for s in record.sections] == ["一、主要举措", "（一）举办法治分享会"]
+    assert [p.text for p in record.passages][-2:] == [
+        "分享经验做法",
+        "满意率>95%，投诉率<1%，回访率>90%。",
+    ]
+    assert "收藏" not in record.text
