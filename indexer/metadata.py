@@ -69,6 +69,12 @@ _OPENING_PLACE_TOWN = re.compile(rf"{_CJK}{{2,8}}?(?:镇|乡|街道)")
 _OPENING_COUNTY = re.compile(rf"{_CJK}{{1,6}}?(?:自治县|自治旗|县|区|旗)")
 # The line a report is addressed to: 中共禄丰市委、市人民政府： / 城中区委全面依法治区委员会：
 _ADDRESSEE = re.compile(r"^[^。]{1,40}(?:委|政府|委员会|办公室|人大|领导小组)[:]$")
+# The bodies above a town listed from the top: 省委、江门市委和鹤山市委 / 省、清远市和英德市.
+# After the province come the prefecture, then the county.
+_SUPERIOR_LIST = re.compile(
+    rf"省(?:委|政府)?、{_CJK}{{2,4}}?(?:市|州|盟)(?:委|政府)?(?:和|、|及|与)"
+    rf"(?P<county>{_CJK}{{2,4}}?(?:自治县|县|区|市|旗))(?:委|政府)?"
+)
 # A basic court is named after its county: 清流县人民法院 (a prefecture's is 中级人民法院).
 _COURT = re.compile(
     rf"(?:^|[，,、。；;：:“《(\s]|邀请|聘请|联合|会同|与|和|同|到|在|由|向)"
@@ -210,11 +216,12 @@ def _superior_places(
     if addressee:
         place = (addressee.norm, addressee.text, addressee.start, "addressee")
         _merge(result, _admin_values([place]))
-    courts = [
-        (m.group("county"), text[m.start("county") : m.end("county")], m.start("county"), "court")
-        for m in _COURT.finditer(norm)
-    ]
-    _merge(result, _admin_values(courts))
+    for pattern, source in ((_COURT, "court"), (_SUPERIOR_LIST, "superiors")):
+        named = [
+            (m.group("county"), text[m.start() : m.end()], m.start(), source)
+            for m in pattern.finditer(norm)
+        ]
+        _merge(result, _admin_values(named))
     publishers = []
     for line_norm, line_text in page:
         for first, last in publisher_spans(line_norm):

@@ -14,11 +14,12 @@ import re
 
 from .outline import Line, numbering_scheme
 
-_TITLE_END = re.compile(r"(报告|总结|情况|要点|汇报|报告书|思路|打算|计划)$")
-_GENRE = re.compile(r"法治|依法|法制|普法|法律")
+# A title may end with a bracketed note: …情况报告(公开版).
+_TITLE_END = re.compile(r"(报告|总结|情况|要点|汇报|报告书|思路|打算|计划)(?:\([^()]{1,10}\))?$")
+_GENRE = re.compile(r"法治|依法|法制|普法|法律|述法")
 _ISSUER_END = re.compile(r"(人民政府|委员会|党委|党工委|县委|市委|区委|办事处)$")
 _PROSE = re.compile(r"[。，,；;：:!！?？]")
-MAX_TITLE_LINE = 60
+MAX_TITLE_LINE = 80
 MAX_TITLE_LINES = 3
 MAX_LEADING_LINES = 30
 

@@ -234,3 +234,16 @@ def test_words_of_page_controls_inside_the_report_stay(write_txt):
         "满意率>95%，投诉率<1%，回访率>90%。",
     ]
     assert "收藏" not in record.text
+
+
+def test_superiors_listed_from_the_province_down_name_the_county(write_txt):
+    text = "2020年，绿水镇全面落实省委、青山市委和白云市委的部署。\n" + BODY
+    record = build_record(write_txt(text))
+    assert (record.county, record.evidence["county"].source) == ("白云市", "superiors")
+    county = "2020年，白云市全面落实省委、青山市委和白云市委的部署。\n" + BODY
+    assert build_record(write_txt(county)).county is None  # no town: not a town's superiors
+
+
+def test_a_title_with_a_bracketed_note(write_txt):
+    text = "绿水镇2022年法治政府建设情况报告（公开版）\n" + BODY
+    assert build_record(write_txt(text)).title == "绿水镇2022年法治政府建设情况报告（公开版）"
