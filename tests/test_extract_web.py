@@ -247,3 +247,14 @@ def test_superiors_listed_from_the_province_down_name_the_county(write_txt):
 def test_a_title_with_a_bracketed_note(write_txt):
     text = "绿水镇2022年法治政府建设情况报告（公开版）\n" + BODY
     assert build_record(write_txt(text)).title == "绿水镇2022年法治政府建设情况报告（公开版）"
+
+
+def test_a_subheading_that_lost_its_opening_marker(write_txt):
+    text = "一、主要举措\n（一）加强组织领导\n内容。\n)落实政务公开\n内容。\n二、存在问题\n)内容。\n"
+    record = build_record(write_txt(text))
+    assert [(s.heading, s.level) for s in record.sections] == [
+        ("一、主要举措", 1),
+        ("（一）加强组织领导", 2),
+        (")落实政务公开", 2),
+        ("二、存在问题", 1),
+    ]
