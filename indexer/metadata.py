@@ -211,25 +211,31 @@ def _merge(result: dict[str, Found], found: dict[str, Found]) -> None:
 def _superior_places(
     text: str, norm: str, addressee: Line | None, page: Sequence[tuple[str, str]]
 ) -> dict[str, Found]:
-    """Places named by the bodies around a report: its addressee, a court, its publisher."""
-    result: dict[str, Found] = {}
+    """Places named by the bodies around a report: its addressee, a court, its publisher.
+
+    They are one source, so two counties among them leave the county unknown. Only the
+    publisher can name the town: the others are bodies above it.
+    """
+    places: list[Place] = []
     if addressee:
-        place = (addressee.norm, addressee.text, addressee.start, "addressee")
-        _merge(result, _admin_values([place]))
+        places.append((addressee.norm, addressee.text, addressee.start, "addressee"))
     for pattern, source in ((_COURT, "court"), (_SUPERIOR_LIST, "superiors")):
-        named = [
+        places += [
             (m.group("county"), text[m.start() : m.end()], m.start(), source)
             for m in pattern.finditer(norm)
         ]
-        _merge(result, _admin_values(named))
     publishers = []
     for line_norm, line_text in page:
         for first, last in publisher_spans(line_norm):
             publishers.append((line_norm[first:last], line_text[first:last], -1, "page"))
-    found = _admin_values(publishers)
-    if "county" in found and str(found["county"].value).endswith("市") and "town" not in found:
-        del found["county"]  # a publisher named only X市 may be the prefecture
-    _merge(result, found)
+    from_page = _admin_values(publishers)
+    county = from_page.get("county")
+    # A publisher named only X市 may be the prefecture: it is not evidence of the county.
+    if not (county and str(county.value).endswith("市") and "town" not in from_page):
+        places += [place for place in publishers if admin_places(place[0]).get("county")]
+    result = {name: found for name, found in _admin_values(places).items() if name != "town"}
+    if "town" in from_page:
+        result["town"] = from_page["town"]
     return result
 
 

@@ -250,7 +250,10 @@ def test_a_title_with_a_bracketed_note(write_txt):
 
 
 def test_a_subheading_that_lost_its_opening_marker(write_txt):
-    text = "一、主要举措\n（一）加强组织领导\n内容。\n)落实政务公开\n内容。\n二、存在问题\n)内容。\n"
+    text = (
+        "一、主要举措\n（一）加强组织领导\n内容。\n)落实政务公开\n内容。\n"
+        "二、存在问题\n)内容。\n"
+    )
     record = build_record(write_txt(text))
     assert [(s.heading, s.level) for s in record.sections] == [
         ("一、主要举措", 1),
@@ -258,3 +261,11 @@ def test_a_subheading_that_lost_its_opening_marker(write_txt):
         (")落实政务公开", 2),
         ("二、存在问题", 1),
     ]
+
+
+def test_superiors_that_disagree_leave_the_county_unknown(write_txt):
+    text = (
+        "中共青山县委、县人民政府:\n2021年，绿水乡深入推进依法治乡，邀请白云县人民法院法官授课。\n"
+        + BODY
+    )
+    assert build_record(write_txt(text)).county is None
