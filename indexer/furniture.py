@@ -21,9 +21,10 @@ from .outline import numbering_scheme
 _DISTINCT_LABELS = (
     "索引号 主题分类 发布机构 发布单位 成文日期 成文时间 发文时间 发文日期 发布日期 发布时间 "
     "更新时间 信息来源 文章来源 浏览次数 访问量 访问次数 点击数 阅读次数 文号 效力状态 时效性 "
-    "公开方式 公开时限 关键词 体裁分类 服务对象 生成日期 所属机构 发文机关 有效性"
+    "公开方式 公开时限 关键词 体裁分类 服务对象 生成日期 所属机构 发文机关 有效性 责任编辑 "
+    "信息提供 发布者"
 ).split()
-_COMMON_LABELS = "来源 点击 字号 分享 打印 日期 作者 标题".split()
+_COMMON_LABELS = "来源 点击 字号 分享 打印 日期 作者 标题 编辑 审核 校对".split()
 
 
 def _labels(labels: list[str]) -> str:
@@ -45,7 +46,10 @@ _CONTROL_WORDS = re.compile(
     r"|(?:取消)?收藏|打印(?:本页|此页)?|分享(?:到)?|关闭(?:窗口|本页)?|返回(?:顶部)?|搜索|首页|字号"
     r"|[:\s【】\[\]()|/·•-]+"
 )
-_BANNER = re.compile(r"^今天是|浏览器")
+# Banners, a site's name (…人民政府网, …门户网站) and a bare date (2023-01-12 11:02).
+_BANNER = re.compile(
+    r"^今天是|浏览器|(?:网|网站|门户)$|^[0-9\s年月日时分秒:/.\-]+$"
+)
 _SHORT = 80
 _LONG = 200
 # The fields that name who published the page: `来源:闽清县`, `发布机构屏边县新华乡人民政府`.

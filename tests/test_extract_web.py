@@ -269,3 +269,13 @@ def test_superiors_that_disagree_leave_the_county_unknown(write_txt):
         + BODY
     )
     assert build_record(write_txt(text)).county is None
+
+
+@pytest.mark.parametrize("above", ["青山县人民政府网", "2023-01-12 11:02", "责任编辑：张三"])
+def test_a_site_name_or_date_right_above_the_title_is_not_part_of_it(write_txt, above):
+    record = build_record(write_txt(f"{above}\n绿水镇2022年法治政府建设工作报告\n" + BODY))
+    assert (record.title, record.town, record.county) == (
+        "绿水镇2022年法治政府建设工作报告",
+        "绿水镇",
+        None,
+    )
