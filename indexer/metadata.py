@@ -67,6 +67,8 @@ _OPENING_TOWN_FOLLOWERS = re.compile(
 # A county-level report's opening: 2022年，渝中区深入… (a bare 市 may be a prefecture).
 _OPENING_PLACE_TOWN = re.compile(rf"{_CJK}{{2,8}}?(?:镇|乡|街道)")
 _OPENING_COUNTY = re.compile(rf"{_CJK}{{1,6}}?(?:自治县|自治旗|县|区|旗)")
+# Areas named 区 that are no county: 开发区, 两江新区, 社区…
+_NOT_A_COUNTY = re.compile(r"(?:开发|新|园|景|社|片|示范|试验|管理|城|辖|保护|功能)区$")
 # The line a report is addressed to: 中共禄丰市委、市人民政府： / 城中区委全面依法治区委员会：
 _ADDRESSEE = re.compile(r"^[^。]{1,40}(?:委|政府|委员会|办公室|人大|领导小组)[:]$")
 # The bodies above a town listed from the top: 省委、江门市委和鹤山市委 / 省、清远市和英德市.
@@ -77,7 +79,8 @@ _SUPERIOR_LIST = re.compile(
 )
 # A basic court is named after its county: 清流县人民法院 (a prefecture's is 中级人民法院).
 _COURT = re.compile(
-    rf"(?:^|[，,、。；;：:“《(\s]|邀请|聘请|联合|会同|与|和|同|到|在|由|向)"
+    # (only after punctuation or a verb of inviting: 和平县 is a name, not 和 + 平县)
+    rf"(?:^|[，,、。；;：:“《(\s]|邀请|聘请|联合|会同)"
     rf"(?P<county>{_CJK}{{1,4}}?(?:县|市|区|旗))人民法院"
 )
 _YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})年(度)?(?![0-9])")
@@ -247,6 +250,7 @@ def _opening_places(text: str, opening: Line) -> Iterable[Place]:
             if (
                 place
                 and not _PROSE_WORDS.search(place.group(0))
+                and not _NOT_A_COUNTY.search(place.group(0))
                 and _OPENING_TOWN_FOLLOWERS.match(clause.group(1), place.end())
             ):
                 yield place.group(0), text[start : start + place.end()], start, "opening"

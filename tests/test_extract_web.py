@@ -279,3 +279,9 @@ def test_a_site_name_or_date_right_above_the_title_is_not_part_of_it(write_txt, 
         "绿水镇",
         None,
     )
+
+
+@pytest.mark.parametrize("area", ["青山开发区", "两江新区", "绿水社区"])
+def test_an_area_named_qu_is_no_county(write_txt, area):
+    record = build_record(write_txt(f"2022年，{area}深入学习贯彻法治思想。\n" + BODY))
+    assert record.county is None
