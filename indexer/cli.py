@@ -21,7 +21,8 @@ from typing import BinaryIO
 import click
 from tqdm import tqdm
 
-from .archive import archive_files
+from . import folder_view
+from .archive import archive_files, scan_archive
 from .errors import ReportReadError
 from .extract import build_record
 from .query import QueryError
@@ -117,13 +118,19 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (a line per report of a folder).")
 def inspect(file: Path, as_json: bool) -> None:
     """Print what extraction reads from FILE: metadata with evidence, outline, passages.
 
+    On a folder, one row per report (file, title, town, county, year, sections, warnings);
+    with --json, one JSON object per line. Unreadable files are named on stderr (exit 1).
+
     Example: python -m indexer inspect archive/001_4f4078d4474eaf3c.txt --json
     """
+    if file.is_dir():
+        _inspect_folder(file, as_json)
+        return
     try:
         record = build_record(file)
     except ReportReadError as error:
@@ -132,6 +139,26 @@ def inspect(file: Path, as_json: bool) -> None:
         click.echo(json.dumps(record.to_json(), ensure_ascii=False, indent=2))
     else:
         click.echo(summary(record))
+
+
+def _inspect_folder(folder: Path, as_json: bool) -> None:
+    scan = scan_archive(folder)
+    failed = [f"{name}: {reason}" for name, reason in scan.refused]
+    rows = []
+    for path in scan.files.values():
+        try:
+            rows.append(folder_view.row(build_record(path, folder)))
+        except ReportReadError as error:
+            failed.append(str(error))
+    if as_json:
+        for item in rows:
+            click.echo(json.dumps(item, ensure_ascii=False))
+    else:
+        click.echo(folder_view.table(rows))
+    for message in failed:
+        click.echo(f"failed: {message}", err=True)
+    if failed:
+        raise click.exceptions.Exit(1)
 
 
 def summary(record: Record) -> str:

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from . import categories
-from .metadata import find_places, find_title, find_year, metadata_text
+from .furniture import is_furniture
+from .metadata import find_places, find_year, is_addressee, metadata_text
 from .normalize import normalize
 from .outline import Heading, Line, find_headings
 from .overrides import apply_overrides
+from .path_evidence import with_path_evidence
 from .reading import read_report
 from .records import Evidence, Passage, Record, Section
-from .source import SourceDocument
+from .source import SourceDocument, SourceLine
+from .title import find_title, repeats_title
+
+# In a report on one line: the spaces before its numbered headings, and after a leading title.
+_ONE_LINE_BREAKS = re.compile(
+    r"(?<=报告|总结)\s+|\s+(?=[一二三四五六七八九十]{1,2}、|"
+    r"[(（][一二三四五六七八九十]{1,2}[)）]|\d{1,2}[、.](?!\d))"
+)
+# A numbered heading of a one-line report, with its paragraph after a space.
+_HEADING_THEN_SPACE = re.compile(
+    r"((?:[一二三四五六七八九十]{1,2}、|[(（][一二三四五六七八九十]{1,2}[)）]|\d{1,2}[、.])"
+    r"[^\s。，,；;]{1,30})\s+(?=\S)"
+)
 
 
 def build_record(path: Path, archive: Path | None = None) -> Record:
@@ -26,27 +41,37 @@ def build_record(path: Path, archive: Path | None = None) -> Record:
 
 
 def extract_record(file: str, document: SourceDocument) -> Record:
-    lines = _lines(document)
+    """Extract from a document; `file` is its path in the archive, itself evidence of place."""
+    raw = _lines(document)
+    furniture = {index for index, line in enumerate(raw) if is_furniture(line.norm)}
+    title = find_title(raw, furniture)
+    dropped = furniture | set(range(title[1] if title else 0)) | _repeats(raw, title)
+    lines = _reoffset([line for index, line in enumerate(raw) if index not in dropped])
     text = "\n".join(line.text for line in lines)
     record = Record(
         file=file, text=text, encoding=document.encoding, warnings=list(document.warnings)
     )
-    title = find_title(lines)
-    title_lines = title[2] if title else 0
+    title_lines = title[2] - title[1] if title else 0
     record.sections = _sections(find_headings(lines[title_lines:]), len(text))
     record.passages = _passages(lines, record.sections)
     heading_starts = {section.start for section in record.sections}
-    opening = next((ln for ln in lines[title_lines:] if ln.start not in heading_starts), None)
-    title_span = (title[0], title[1]) if title else None
+    body = [ln for ln in lines[title_lines:] if ln.start not in heading_starts]
+    addressee = next((ln for ln in body[:2] if is_addressee(ln.norm)), None)
+    opening = next((ln for ln in body if ln is not addressee), None)
+    title_span = (title[0], 0) if title else None
     norm = "\n".join(line.norm for line in lines)  # normalize(text), without a second pass
-    found = find_places(text, norm, title_span, opening)
+    page = [(raw[index].norm, raw[index].text) for index in sorted(furniture)]
+    found = find_places(text, norm, title_span, opening, addressee, page)
     plans = [(s.start, s.end) for s in record.sections if "plans" in s.categories]
-    year = find_year(text, metadata_text(norm), title_span, opening, plans)
+    page_norms = [line_norm for line_norm, _ in page]
+    year = find_year(text, metadata_text(norm), title_span, opening, plans, page_norms)
     if year:
         found["year"] = year
+    found, disagreements = with_path_evidence(found, file)
+    record.warnings.extend(disagreements)
     if title:
         record.title = title[0]
-        record.evidence["title"] = Evidence(title[0], title[1], "title")
+        record.evidence["title"] = Evidence(title[0], 0, "title")
     for name, value in found.items():
         setattr(record, name, value.value)
         record.evidence[name] = value.evidence
@@ -55,11 +80,52 @@ def extract_record(file: str, document: SourceDocument) -> Record:
 
 def _lines(document: SourceDocument) -> list[Line]:
     lines, start = [], 0
-    for source in document.lines:
+    for source in _split_one_line_report(document.lines):
         if source.text:
             lines.append(Line(source.text, normalize(source.text), start, source.level))
             start += len(source.text) + 1
     return lines
+
+
+def _split_one_line_report(lines: list[SourceLine]) -> list[SourceLine]:
+    """A report pasted without line breaks, cut where its title and numbered headings begin.
+
+    Only a text of a line or two is cut: in a normal report a number after a space in the
+    middle of a paragraph is prose.
+    """
+    if len(lines) > 2:
+        return lines
+    result = []
+    for line in lines:
+        pieces = _ONE_LINE_BREAKS.split(line.text) if len(line.text) > 300 else [line.text]
+        for piece in pieces:
+            # 二、存在问题 学法不深。: a short heading, then a space, then its paragraph.
+            head = _HEADING_THEN_SPACE.match(piece) if len(pieces) > 1 else None
+            parts = [head.group(1), piece[head.end() :]] if head else [piece]
+            result.extend(SourceLine(part.strip(), line.level) for part in parts)
+    return result
+
+
+def _repeats(lines: list[Line], title: tuple[str, int, int] | None) -> set[int]:
+    """Lines a page prints twice: the title again (or a part of it), a line repeated at once."""
+    repeated = set()
+    title_norm = normalize(title[0]) if title else ""
+    previous = ""
+    for index in range(title[2] if title else 0, len(lines)):
+        norm = lines[index].norm
+        if norm == previous or (title and repeats_title(norm, title_norm)):
+            repeated.add(index)
+        previous = norm
+    return repeated
+
+
+def _reoffset(lines: list[Line]) -> list[Line]:
+    """The kept lines with their offsets in the record's text, which holds only them."""
+    result, start = [], 0
+    for line in lines:
+        result.append(Line(line.text, line.norm, start, line.level))
+        start += len(line.text) + 1
+    return result
 
 
 def _sections(headings: list[Heading], text_length: int) -> list[Section]:

@@ -85,10 +85,17 @@ def numbering_scheme(norm: str) -> tuple[str, int] | None:
 
 def _numbered_lines(lines: list[Line]) -> dict[int, tuple[str, int]]:
     numbered = {}
+    last_paren = 0  # the last (一) number seen: a line opening on a bare `)` is the next one
     for index, line in enumerate(lines):
         found = numbering_scheme(line.norm)
+        if not found and last_paren and line.norm.startswith(")"):
+            found = ("chinese_paren", last_paren + 1)  # `(二` lost, as converters do
         if found and heading_text(line.text):
             numbered[index] = found
+            if found[0] == "chinese_paren":
+                last_paren = found[1]
+            elif found[0] == "chinese":
+                last_paren = 0
     _promote_lost_autonumbers(numbered)
     return numbered
 
