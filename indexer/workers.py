@@ -117,13 +117,17 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _start_worker(parent: int, memory_mb: int) -> None:
-    """In a worker: bound its memory, write no core file, and end with the update."""
+    """In a worker: end with the update, write no core file, bound its memory.
+
+    The bound counts from the address space once the worker is set up (its watcher thread's
+    stack and heap included), so what it measures is what reading a file adds.
+    """
+    _exit_with_parent(parent)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     grown = _address_space() + memory_mb * (1 << 20)
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard == resource.RLIM_INFINITY or grown < hard:
         resource.setrlimit(resource.RLIMIT_AS, (grown, hard))
-    _exit_with_parent(parent)
 
 
 def _read_limited(job: Job) -> tuple[str, Outcome]:

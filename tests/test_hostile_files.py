@@ -364,7 +364,7 @@ def test_a_file_that_breaks_its_worker_is_named_and_the_update_goes_on(
 
     summary = update_index(folder, index_dir)
 
-    assert [failed for failed, _ in summary.failed] == [name]
+    assert [failed for failed, _ in summary.failed] == [name], summary.failed
     assert summary.failed[0][1].startswith(reasons)
     assert sorted(summary.added) == names
     assert report_files(index_dir) == Counter(names)
