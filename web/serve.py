@@ -1,10 +1,10 @@
 """Serve the web app with a production WSGI server: `python -m web`, also `fazhi-web`.
 
 A search is CPU-bound Python, so the threads of one process share one core (the GIL). On
-Linux and macOS gunicorn runs one worker process per core (threads in each for slow
-clients), and every worker creates the app after the fork: each opens its own index snapshot
-when it starts, nothing is preloaded in the master. Gunicorn does not run on Windows; there
-waitress serves from one process with threads, on one core.
+Linux and macOS gunicorn runs one worker process per core, and every worker creates the app
+after the fork: each opens its own index snapshot when it starts, nothing is preloaded in
+the master. Gunicorn does not run on Windows; there waitress serves from one process, on one
+core.
 """
 
 from __future__ import annotations
@@ -21,7 +21,11 @@ from indexer import ArchiveIndex, IndexUnavailable, default_index_dir
 CONFIG_ENV = "FAZHI_WEB_CONFIG"  # as in create_app
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
 SERVERS = ("gunicorn", "waitress")
-THREADS = 4  # per worker: keeps slow clients and downloads from blocking searches
+# One request at a time per process: a Whoosh searcher is not thread-safe, and the index's
+# snapshot shares one between requests (4 threads searching one ArchiveIndex fail with
+# "Block tag error" or UnpicklingError). Searches are CPU-bound, so the workers, not
+# threads, use the cores; idle keep-alive connections do not hold the thread.
+THREADS = 1
 # A 500-character query (the parser's limit) is ~4.5 kB URL-encoded; gunicorn's default
 # request line limit (4094) would answer 400 before the page could say what is wrong.
 REQUEST_LINE_LIMIT = 8190  # gunicorn's maximum
@@ -42,13 +46,11 @@ def default_server() -> str:
               help="Archive folder, for downloads (default: $FAZHI_ARCHIVE or archive).")
 @click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
               show_default="the number of CPUs", help="Worker processes (gunicorn only).")
-@click.option("--threads", type=click.IntRange(min=1), default=THREADS, show_default=True,
-              help="Threads per worker process.")
 @click.option("--server", type=click.Choice(SERVERS), default=default_server(),
               show_default="gunicorn; waitress on Windows",
               help="WSGI server: waitress is one process (one core) and runs on Windows.")
 def main(host: str, port: int, index_dir: Path | None, archive_dir: Path | None, workers: int,
-         threads: int, server: str) -> None:
+         server: str) -> None:
     """Serve the search pages for an existing index; Ctrl-C stops the server."""
     config = {}
     if index_dir:
@@ -60,9 +62,9 @@ def main(host: str, port: int, index_dir: Path | None, archive_dir: Path | None,
     except IndexUnavailable as error:
         raise click.ClickException(str(error)) from None
     if server == "waitress":
-        serve_waitress(config, host, port, threads)
+        serve_waitress(config, host, port)
     else:
-        serve_gunicorn(config, host, port, workers, threads)
+        serve_gunicorn(config, host, port, workers)
 
 
 def resolve_index_dir(config: dict) -> Path:
@@ -98,14 +100,14 @@ def announce(url: str, host: str) -> None:
         print(f"Listening on {host}: other computers on the network can open it.", flush=True)
 
 
-def serve_gunicorn(config: dict, host: str, port: int, workers: int, threads: int) -> None:
+def serve_gunicorn(config: dict, host: str, port: int, workers: int) -> None:
     from .gunicorn_app import FazhiGunicorn
 
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
-        "threads": threads,
+        "threads": THREADS,
         "preload_app": False,
         "limit_request_line": REQUEST_LINE_LIMIT,
         # One control socket per user (~/.gunicorn) would be shared by every server run here.
@@ -115,12 +117,12 @@ def serve_gunicorn(config: dict, host: str, port: int, workers: int, threads: in
     FazhiGunicorn(config, options).run()
 
 
-def serve_waitress(config: dict, host: str, port: int, threads: int) -> None:
+def serve_waitress(config: dict, host: str, port: int) -> None:
     from waitress import create_server
 
     from . import create_app
 
-    server = create_server(create_app(config), host=host, port=port, threads=threads)
+    server = create_server(create_app(config), host=host, port=port, threads=THREADS)
     bound_host, bound_port = server.effective_host, server.effective_port
     shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
     announce(f"http://{shown}:{bound_port}/", host)
