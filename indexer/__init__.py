@@ -4,6 +4,7 @@ What callers (the CLI, the web app, scripts) use is exported here; nothing else 
 importing from inside the package.
 """
 
+from .coverage import ReportKey, archive_reports
 from .errors import ReportReadError
 from .extract import build_record
 from .query import QueryError
@@ -43,12 +44,14 @@ __all__ = [
     "QueryError",
     "Record",
     "ReportHit",
+    "ReportKey",
     "ReportReadError",
     "SearchRequest",
     "SearchResults",
     "Section",
     "UpdateInProgress",
     "UpdateSummary",
+    "archive_reports",
     "build_record",
     "default_archive_dir",
     "default_index_dir",

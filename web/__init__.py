@@ -1,0 +1,59 @@
+"""The archive in a browser: search, read a report, see what the archive holds.
+
+`create_app(config)` builds the Flask app. It opens the index at once (each worker process
+pays the first open at start, not on a user's first search) and keeps it in
+`app.extensions["fazhi"]`. Pages live in `views.py` (blueprint "pages"), the JSON API in
+`api.py` ("api"); `state.py` reads the URL into a search (the URL is the whole state) and
+builds every link by adding or removing parameters; `highlight.py`, `outline.py`,
+`charts.py` and `overview.py` prepare plain data that the Jinja templates (autoescaped)
+only lay out. `errors.py` turns every failure into a Chinese page or a JSON error, never a
+traceback, and `security.py` adds the headers every response carries.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from indexer import ArchiveIndex, IndexUnavailable, default_archive_dir, default_index_dir
+
+from . import api, errors, security, state, views
+
+CONFIG_ENV = "FAZHI_WEB_CONFIG"
+EXTENSION = "fazhi"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The app; settings from the defaults, then the file named by $FAZHI_WEB_CONFIG, then
+    `config` (tests), so the most specific wins."""
+    app = Flask(__name__)
+    app.config.update(INDEX_DIR=default_index_dir(), ARCHIVE_DIR=default_archive_dir())
+    if os.environ.get(CONFIG_ENV):
+        app.config.from_pyfile(os.environ[CONFIG_ENV])
+    app.config.update(config or {})
+    app.config["INDEX_DIR"] = Path(app.config["INDEX_DIR"]).absolute()
+    app.config["ARCHIVE_DIR"] = Path(app.config["ARCHIVE_DIR"]).absolute()
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # the CLI's key order
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    app.extensions[EXTENSION] = _open_index(app.config["INDEX_DIR"])
+    app.register_blueprint(views.pages)
+    app.register_blueprint(api.api)
+    state.register(app)
+    errors.register(app)
+    security.register(app)
+    return app
+
+
+def _open_index(path: Path) -> ArchiveIndex:
+    """The index, opened now when it exists; a missing one is retried at each request."""
+    archive_index = ArchiveIndex(path)
+    try:
+        with archive_index.snapshot():
+            pass
+    except IndexUnavailable as error:
+        logging.getLogger(__name__).warning("pages answer 503 until the index is built: %s", error)
+    return archive_index

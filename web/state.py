@@ -1,0 +1,129 @@
+"""The URL is the search's whole state: read it, check it, and build links that change it.
+
+Every link on a page is the current query string with parameters added or removed
+(Datasette's habit), so a facet click keeps the query and the other filters, and a page
+can be bookmarked or shared. Changing anything but the page goes back to page 1.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import Flask, request, url_for
+
+from indexer import SORTS, QueryError, SearchRequest
+
+PAGE_SIZE = 10
+MAX_PAGE = 1000
+FILTERS = ("town", "county", "year_from", "year_to", "section")
+PARAMS = ("q", *FILTERS, "sort", "page")
+MAX_VALUE_CHARS = 500
+_YEAR = re.compile(r"\d{1,5}")
+
+
+@dataclass(frozen=True)
+class SearchState:
+    q: str = ""
+    town: str | None = None
+    county: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    section: str | None = None
+    sort: str = "relevance"
+    page: int = 1
+
+    @property
+    def filtered(self) -> bool:
+        return any(getattr(self, name) is not None for name in FILTERS)
+
+    @property
+    def blank(self) -> bool:
+        """Nothing asked yet: the welcome page, not an error."""
+        return not self.q.strip() and not self.filtered
+
+    def search_request(self, passages_per_report: int = 3) -> SearchRequest:
+        return SearchRequest(
+            query=self.q,
+            town=self.town,
+            county=self.county,
+            year_from=self.year_from,
+            year_to=self.year_to,
+            section=self.section,
+            sort=self.sort,
+            limit=PAGE_SIZE,
+            offset=(self.page - 1) * PAGE_SIZE,
+            passages_per_report=passages_per_report,
+        )
+
+
+def read_state(args: Mapping[str, str]) -> SearchState:
+    """The search the query string asks for; QueryError (shown with status 400) when a
+    parameter cannot be read. Unknown parameters are ignored."""
+    values = {name: (args.get(name) or "").strip() for name in PARAMS}
+    for name, value in values.items():
+        if len(value) > MAX_VALUE_CHARS and name != "q":  # the query parser words its own
+            raise QueryError(f"参数 {name} 太长（{len(value)} 个字符）。")
+    sort = values["sort"] or "relevance"
+    if sort not in SORTS:
+        raise QueryError("排序方式只能是“相关度”（relevance）或“年份”（year）。")
+    return SearchState(
+        q=args.get("q") or "",
+        town=values["town"] or None,
+        county=values["county"] or None,
+        year_from=_year(values["year_from"]),
+        year_to=_year(values["year_to"]),
+        section=values["section"] or None,
+        sort=sort,
+        page=_page(values["page"]),
+    )
+
+
+def _year(value: str) -> int | None:
+    if not value:
+        return None
+    if not _YEAR.fullmatch(value):
+        raise QueryError(f"年份“{value[:20]}”不是数字，请填写四位年份，如 2021。")
+    return int(value)
+
+
+def _page(value: str) -> int:
+    if not value:
+        return 1
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+        raise QueryError(f"页码“{value[:20]}”无效，应为 1 到 {MAX_PAGE} 之间的整数。")
+    return int(value)
+
+
+def current_params() -> dict[str, str]:
+    """The known, non-empty parameters of this request: what every link carries on."""
+    return {name: value for name in PARAMS if (value := request.args.get(name, "").strip())}
+
+
+def url_with(endpoint: str = "pages.search_page", **changes: object) -> str:
+    """This search with `changes` applied (None removes a parameter); back to page 1 unless
+    `page` is among the changes."""
+    params: dict[str, object] = current_params()
+    if "page" not in changes:
+        params.pop("page", None)
+    for name, value in changes.items():
+        if value is None or value == "":
+            params.pop(name, None)
+        else:
+            params[name] = value
+    return url_for(endpoint, **params)
+
+
+def report_url(file: str, anchor: str | None = None) -> str:
+    """A report, carrying the search state so its page can highlight and link back."""
+    return url_for("pages.report", file=file, _anchor=anchor, **current_params())
+
+
+def search_url() -> str:
+    """Back to the search exactly as it was (page included)."""
+    return url_for("pages.search_page", **current_params())
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals.update(url_with=url_with, report_url=report_url, search_url=search_url)

@@ -1,0 +1,234 @@
+"""The pages: search, one report, the original file, the overview, and a health check."""
+
+from __future__ import annotations
+
+import math
+from pathlib import PurePosixPath
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+)
+
+from indexer import (
+    CATEGORIES,
+    METADATA_FIELDS,
+    IndexUnavailable,
+    QueryError,
+    Record,
+    SearchRequest,
+    SearchResults,
+    archive_reports,
+    get_record,
+    search,
+)
+from indexer.normalize import normalize
+
+from .facets import chosen_filters, facet_groups
+from .highlight import match_spans, pieces
+from .index import archive_index
+from .outline import build_outline, passage_anchor
+from .overview import build_overview
+from .state import MAX_PAGE, PAGE_SIZE, SearchState, read_state, url_with
+
+pages = Blueprint("pages", __name__)
+
+EXAMPLES = ["小事不出村", '"法治 宣传"', "信访 OR 上访", "普法 -禁毒", "扫黑除恶"]
+FIELD_LABELS = {
+    "title": "标题",
+    "town": "镇/街道",
+    "county": "县/区",
+    "province": "省",
+    "year": "年份",
+}
+SOURCE_LABELS = {
+    "title": "标题",
+    "opening": "开头",
+    "document": "文件名",
+    "body": "正文",
+    "override": "人工更正",
+}
+PAGER_WINDOW = 2
+
+
+@pages.get("/")
+def search_page() -> tuple[str, int] | str:
+    try:
+        state = read_state(request.args)
+    except QueryError as error:
+        return _search_error(SearchState(q=request.args.get("q", "")), error)
+    if state.blank:
+        return render_template("search.html", state=state, welcome=_welcome(), examples=EXAMPLES)
+    try:
+        results = search(archive_index(), state.search_request())
+    except QueryError as error:
+        return _search_error(state, error)
+    return render_template(
+        "search.html",
+        state=state,
+        results=results,
+        hits=[_hit_view(hit) for hit in results.results],
+        facets=facet_groups(results, state),
+        chosen=chosen_filters(state),
+        pager=_pager(results, state),
+        relaxed=results.relaxed,
+    )
+
+
+def _search_error(state: SearchState, error: QueryError) -> tuple[str, int]:
+    return render_template("search.html", state=state, error=str(error)), 400
+
+
+def _welcome() -> dict:
+    reports = archive_reports(archive_index())
+    years = sorted({r.year for r in reports if r.year})
+    return {
+        "reports": len(reports),
+        "towns": len({r.town for r in reports if r.town}),
+        "counties": len({r.county for r in reports if r.county}),
+        "years": (years[0], years[-1]) if years else None,
+    }
+
+
+def _hit_view(hit) -> dict:
+    """A result with its passages cut into pieces for <mark>, and the passages not shown."""
+    return {
+        "hit": hit,
+        "passages": [
+            {
+                "section": passage.section,
+                "pieces": pieces(passage.text, passage.highlights),
+                "anchor": passage_anchor(passage.position),
+            }
+            for passage in hit.passages
+        ],
+        "more": hit.matched_passages - len(hit.passages),
+        "place": " · ".join(
+            str(part)
+            for part in (hit.town, hit.county, f"{hit.year} 年" if hit.year else None)
+            if part
+        )
+        or "镇、县、年份不明",
+    }
+
+
+def _pager(results: SearchResults, state: SearchState) -> dict | None:
+    pages = min(math.ceil(results.total_reports / PAGE_SIZE), MAX_PAGE)
+    if pages <= 1 and state.page == 1:
+        return None
+    around = range(max(1, state.page - PAGER_WINDOW), min(pages, state.page + PAGER_WINDOW) + 1)
+    numbers = sorted({1, pages, *around} - {0})
+    return {
+        "page": state.page,
+        "pages": pages,
+        "links": [(n, url_with(page=n)) for n in numbers],
+        "previous": url_with(page=state.page - 1) if state.page > 1 else None,
+        "next": url_with(page=state.page + 1) if state.page < pages else None,
+        "past_end": state.page > pages,
+    }
+
+
+@pages.get("/report/<path:file>")
+def report(file: str) -> str:
+    record = _record_or_404(file)
+    query = request.args.get("q", "")
+    terms: list[str] = []
+    query_error = None
+    if query.strip():
+        try:
+            terms = search(archive_index(), SearchRequest(query=query, limit=1)).terms
+        except QueryError as error:
+            query_error = str(error)
+    outline = build_outline(record, terms)
+    return render_template(
+        "report.html",
+        record=record,
+        name=PurePosixPath(record.file).name,
+        metadata=_metadata(record),
+        outline=outline,
+        query=query,
+        query_error=query_error,
+        categories=CATEGORIES,
+        same_town=_same_town(record),
+    )
+
+
+def _record_or_404(file: str) -> Record:
+    record = get_record(archive_index(), file)
+    if record is None:
+        abort(404, description=f"索引中没有报告“{file[:200]}”。")
+    return record
+
+
+def _metadata(record: Record) -> list[dict]:
+    rows = []
+    for name in METADATA_FIELDS:
+        evidence = record.evidence.get(name)
+        value = getattr(record, name)
+        rows.append(
+            {
+                "label": FIELD_LABELS[name],
+                "value": value,
+                "phrase": evidence.phrase if evidence else None,
+                "phrase_pieces": _phrase_pieces(evidence.phrase, value) if evidence else [],
+                "source": SOURCE_LABELS.get(evidence.source, evidence.source) if evidence else None,
+                "override": bool(evidence and evidence.source == "override"),
+            }
+        )
+    return rows
+
+
+def _phrase_pieces(phrase: str, value: object) -> list:
+    """The evidence phrase with the value it gave marked, when it appears as written."""
+    return pieces(phrase, match_spans(phrase, [normalize(str(value))]) if value else [])
+
+
+def _same_town(record: Record) -> list:
+    """The same town's other reports, newest first (the town filter matches name starts,
+    so the names are compared again)."""
+    if not record.town:
+        return []
+    results = search(
+        archive_index(),
+        SearchRequest(town=record.town, sort="year", limit=100, passages_per_report=1),
+    )
+    town = normalize(record.town)
+    return [
+        hit
+        for hit in results.results
+        if hit.file != record.file and normalize(hit.town or "") == town
+    ]
+
+
+@pages.get("/file/<path:file>")
+def download(file: str) -> Response:
+    """The original file as stored: only indexed files, only from inside the archive."""
+    record = _record_or_404(file)
+    return send_from_directory(
+        current_app.config["ARCHIVE_DIR"],
+        record.file,
+        as_attachment=True,
+        download_name=PurePosixPath(record.file).name,
+    )
+
+
+@pages.get("/overview")
+def overview() -> str:
+    return render_template(
+        "overview.html", overview=build_overview(archive_index(), current_app.config["INDEX_DIR"])
+    )
+
+
+@pages.get("/healthz")
+def healthz() -> tuple[str, int, dict]:
+    plain = {"Content-Type": "text/plain; charset=utf-8"}
+    try:
+        with archive_index().snapshot():
+            return "ok", 200, plain
+    except IndexUnavailable:
+        return "index unavailable", 503, plain
