@@ -140,6 +140,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.process.stdout.close()
 
 
 def _read_url(process: subprocess.Popen) -> str:
@@ -272,7 +273,6 @@ def page_cost(index_dir: Path, archive: Path, queries: list[Query], repeat: int 
     difference is what routing, the template and the JSON encoding add to the search.
     """
     from indexer import ArchiveIndex, search
-
     from web import create_app
     from web.state import read_state
 
