@@ -28,7 +28,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ARCHIVE = Path(__file__).resolve().parent.parent / "archive"
+SOURCE = Path(__file__).resolve().parent / "data"  # the five sample reports, as source text
 
 FIRST_YEAR, LAST_YEAR = 2015, 2025
 MIN_CHARS, MAX_CHARS = 2000, 4000
@@ -241,7 +241,7 @@ def _material() -> _Material:
     material = _Material()
     for name in ("measures", "leadership", "problems", "plans"):
         material.units[name], material.leads[name], material.heads[name] = [], [], []
-    for path in sorted(ARCHIVE.glob("*.txt")):
+    for path in sorted(SOURCE.glob("*.txt")):
         _read_sample(path, material)
     for name in material.units:
         material.heads[name] = sorted(set(material.heads[name]))

@@ -87,7 +87,10 @@ def summary(record: Record) -> str:
     "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), help=INDEX_HELP
 )
 @click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating.")
-def update(archive: Path | None, index_dir: Path | None, full: bool) -> None:
+@click.option(
+    "--verify", is_flag=True, help="Check every index file's checksum, not only its size."
+)
+def update(archive: Path | None, index_dir: Path | None, full: bool, verify: bool) -> None:
     """Bring the index up to date with the archive folder; safe to run from cron.
 
     New files are added, changed ones re-indexed, deleted ones removed. A file that cannot
@@ -111,7 +114,7 @@ def update(archive: Path | None, index_dir: Path | None, full: bool) -> None:
 
     try:
         with bar:
-            result = update_index(archive, index_dir, full=full, progress=progress)
+            result = update_index(archive, index_dir, full=full, progress=progress, verify=verify)
     except UpdateInProgress as error:
         raise click.ClickException(str(error)) from error
     except FileNotFoundError as error:
@@ -124,6 +127,8 @@ def update(archive: Path | None, index_dir: Path | None, full: bool) -> None:
 def _print_update_summary(result: UpdateSummary) -> None:
     for name, reason in result.failed:
         click.echo(f"failed: {name}: {reason}", err=True)
+    for repair in result.repairs:
+        click.echo(f"repaired: {repair}", err=True)
     click.echo(result.line())
 
 

@@ -1,9 +1,10 @@
 """The Whoosh schema and the one function that turns a record into what the index keeps.
 
-Whoosh holds one document per report: the metadata to filter and facet by (ID and numeric
-fields with columns), the content hash re-indexing compares, and the record as stored JSON
-for result pages and the document view. Passage texts and their grams live in the text index
-beside it (textindex.py), in the same generation.
+Whoosh holds one document per report and only what is asked of it: the file name (the key a
+report is replaced, deleted and looked up by), the content hash re-indexing compares (a
+column, read for every report at each update), and the record as stored JSON for result pages
+and the report view. Filters, facets and passages live in the text index beside it
+(textindex.py), in the same generation, so nothing is stored twice.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from .records import Record
 from .textindex import ReportEntry, category_mask
 
 # Bump when the schema or what goes into a field changes: the next update rebuilds in full.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SECTION_SEPARATOR = " › "
 
 
@@ -25,32 +26,22 @@ def build_schema() -> fields.Schema:
     return fields.Schema(
         file=fields.ID(stored=True, unique=True, sortable=True),
         content_hash=fields.ID(stored=True, sortable=True),
-        town=fields.ID(stored=True, sortable=True),
-        county=fields.ID(stored=True, sortable=True),
-        year=fields.NUMERIC(int, bits=16, stored=True, sortable=True, signed=False),
-        title=fields.STORED(),
-        province=fields.STORED(),
         record=fields.STORED(),
     )
 
 
-def _folded(value: str | None) -> str | None:
+def folded(value: str | None) -> str | None:
+    """A town or county as filters and facets compare it."""
     return normalize(value) if value else None
 
 
 def report_document(record: Record, content_hash: str) -> dict:
-    """The report's Whoosh document; unknown values are left out, not stored as empty."""
-    document = {
+    """The report's Whoosh document."""
+    return {
         "file": record.file,
         "content_hash": content_hash,
-        "town": _folded(record.town),
-        "county": _folded(record.county),
-        "year": record.year,
-        "title": record.title,
-        "province": record.province,
         "record": json.dumps(record.to_json(), ensure_ascii=False),
     }
-    return {name: value for name, value in document.items() if value is not None}
 
 
 def report_entry(record: Record) -> ReportEntry:
@@ -58,8 +49,8 @@ def report_entry(record: Record) -> ReportEntry:
     return ReportEntry(
         file=record.file,
         year=record.year,
-        town=_folded(record.town),
-        county=_folded(record.county),
+        town=folded(record.town),
+        county=folded(record.county),
         passages=[normalize(p.text) for p in record.passages],
         categories=[category_mask(record.section_categories(p.section)) for p in record.passages],
         sections=[SECTION_SEPARATOR.join(record.section_path(p.section)) for p in record.passages],

@@ -23,8 +23,8 @@ from .analysis import words
 from .categories import ALIASES
 from .normalize import normalize
 from .query import ParsedQuery, QueryError, parse_query
-from .records import CATEGORIES
-from .schema import SECTION_SEPARATOR
+from .records import CATEGORIES, Record
+from .schema import SECTION_SEPARATOR, folded
 from .sortedsets import difference, distinct, intersect, union
 from .store import ArchiveIndex, Snapshot
 from .textindex import CATEGORY_BITS, TextIndex
@@ -309,25 +309,25 @@ class _Search:
             return (-sum(t in norm for t in terms), -sum(norm.count(t) for t in terms), passage)
 
         best = sorted(sorted(own, key=rank)[: self.request.passages_per_report])
-        stored = self.searcher.document(file=text.files[report]) or {}
-        record = json.loads(stored.get("record", '{"passages": [], "sections": []}'))
+        stored = self.searcher.document(file=text.files[report])
+        record = Record.from_json(json.loads(stored["record"]))
         return ReportHit(
-            file=text.files[report],
-            title=stored.get("title"),
-            town=stored.get("town"),
-            county=stored.get("county"),
-            year=stored.get("year"),
+            file=record.file,
+            title=record.title,
+            town=folded(record.town),
+            county=folded(record.county),
+            year=record.year,
             score=score,
             matched_passages=len(own),
             passages=[self._passage_hit(record, p, int(p - first), terms) for p in best],
         )
 
     def _passage_hit(
-        self, record: dict, passage: int, position: int, terms: list[str]
+        self, record: Record, passage: int, position: int, terms: list[str]
     ) -> PassageHit:
         section = self.text.passage_section[passage]
         return PassageHit(
-            text=record["passages"][position]["text"],
+            text=record.passages[position].text,
             section=self.text.sections[section].split(SECTION_SEPARATOR) if section >= 0 else [],
             categories=[n for n, b in CATEGORY_BITS.items() if self.text.passage_cats[passage] & b],
             highlights=highlight_spans(self.text.passage_text(passage), terms),

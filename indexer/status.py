@@ -7,11 +7,11 @@ this small file beside the index (atomically) and the web app reads it.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .durable import write_synced
 from .store import status_file
 
 
@@ -30,6 +30,7 @@ class IndexStatus:
     removed: int = 0
     unchanged: int = 0
     rebuilt: bool = False
+    repairs: list[str] = field(default_factory=list)  # damage the update found and repaired
     failed: list[FailedFile] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -37,10 +38,7 @@ class IndexStatus:
 
 
 def write_status(index_dir: Path, status: IndexStatus) -> None:
-    path = status_file(index_dir)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(status.to_json(), ensure_ascii=False), encoding="utf-8")
-    os.replace(temporary, path)
+    write_synced(status_file(index_dir), json.dumps(status.to_json(), ensure_ascii=False).encode())
 
 
 def read_status(index_dir: Path) -> IndexStatus | None:

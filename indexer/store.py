@@ -2,11 +2,11 @@
 
 Whoosh never calls fsync and deletes the previous table of contents at each commit, so a
 power cut during an update can leave an index that will not open. After every commit the
-updater syncs the files and keeps a *last good* copy beside the index (hard links: Whoosh
-never rewrites a file in place, so this costs no space); readers fall back to it. A meta file
-records the schema version, the text index format and a fingerprint of normalization: an
-index written by another version is refused (and rebuilt by the next update), not
-half-searched.
+updater syncs the files, records their sizes and checksums (manifest.py) and keeps a *last
+good* copy beside the index (lastgood.py); readers check sizes when they open a generation
+and fall back to the copy. A meta file records the schema version, the text index format and
+a fingerprint of normalization: an index written by another version is refused (and rebuilt
+by the next update), not half-searched.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -26,7 +25,9 @@ from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
 from . import normalize, textindex
-from .durable import fsync_path
+from .durable import write_synced
+from .lastgood import last_good_dir
+from .manifest import damage, read_manifest
 from .records import Record
 from .schema import SCHEMA_VERSION, build_schema
 from .textindex import TextIndex, text_dir
@@ -54,10 +55,6 @@ def default_archive_dir() -> Path:
     return Path(os.environ.get(ARCHIVE_ENV) or DEFAULT_ARCHIVE)
 
 
-def last_good_dir(path: Path) -> Path:
-    return path.with_name(path.name + ".last-good")
-
-
 def status_file(path: Path) -> Path:
     """Beside the index, not in it: a full rebuild swaps the folder, the status stays."""
     return path.with_name(path.name + ".status.json")
@@ -79,7 +76,7 @@ def read_meta(path: Path) -> dict | None:
 
 
 def write_meta(path: Path) -> None:
-    _write_synced(path / META_FILE, json.dumps(expected_meta()).encode())
+    write_synced(path / META_FILE, json.dumps(expected_meta()).encode())
 
 
 def _index_exists(path: Path) -> bool:
@@ -108,58 +105,77 @@ def open_writable(path: Path) -> whoosh_index.Index:
 def open_readable(path: Path) -> tuple[whoosh_index.Index, TextIndex, Path]:
     """The index at `path` with its text index, or its last good copy when either fails.
 
-    The index is tried twice: an update may delete the text index of the generation just
-    listed, between listing and loading.
+    The live index is tried three times: a commit may delete the generation just listed
+    between listing and loading (the next try finds the newer one, complete). The last good
+    copy is opened through its link once, so a swap meanwhile changes nothing for this reader.
     """
     reasons = []
-    for candidate in (path, path, last_good_dir(path)):
-        if not _index_exists(candidate):
-            reasons.append(f"{candidate}: no index, or its table of contents is damaged")
-            continue
-        if read_meta(candidate) != expected_meta():
-            reasons.append(f"{candidate}: written by another version (schema or dictionary)")
-            continue
+    link = last_good_dir(path)
+    for candidate in (path, path, path, link, link):
         try:
-            opened = whoosh_index.open_dir(str(candidate), schema=build_schema(), readonly=True)
-            opened.doc_count()  # reads the table of contents and every segment's header
-            text = TextIndex.load(text_dir(candidate, opened.latest_generation()))
+            folder = candidate.resolve() if candidate == link else candidate
+            opened, text = _open_generation(folder)
             return opened, text, candidate
+        except _Unusable as error:
+            reasons.append(f"{candidate}: {error}")
         except Exception as error:  # noqa: BLE001 - any damage means: try the copy
             reasons.append(f"{candidate}: {type(error).__name__}: {error}")
     raise IndexUnavailable(
-        "no usable index (" + "; ".join(dict.fromkeys(reasons)) + "). Build it with: "
-        f"fazhi-index update --index {path}"
+        "no usable index (" + "; ".join(dict.fromkeys(reasons)) + "). Build or repair it "
+        f"with: fazhi-index update --index {path}"
     )
 
 
-def sync_and_keep_last_good(path: Path) -> None:
-    """Make the committed generation durable, then make it the last good copy."""
-    files = [f for f in path.rglob("*") if f.is_file() and f.name != "MAIN_WRITELOCK"]
-    for file in files:
-        fsync_path(file)
-    fsync_path(path)
-    target = last_good_dir(path)
-    staging = target.with_name(target.name + ".new")
-    shutil.rmtree(staging, ignore_errors=True)
-    for file in files:
-        link = staging / file.relative_to(path)
-        link.parent.mkdir(parents=True, exist_ok=True)
-        os.link(file, link)
-    for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
-        fsync_path(folder)
-    retired = target.with_name(target.name + ".old")
-    shutil.rmtree(retired, ignore_errors=True)
-    if target.exists():
-        target.rename(retired)
-    staging.rename(target)
-    fsync_path(target.parent)
-    shutil.rmtree(retired, ignore_errors=True)
+class _Unusable(Exception):
+    """A folder that holds no index this version can read; the message says why."""
+
+
+def _open_generation(folder: Path) -> tuple[whoosh_index.Index, TextIndex]:
+    if not _index_exists(folder):
+        raise _Unusable("no index, or its table of contents is damaged")
+    if read_meta(folder) != expected_meta():
+        raise _Unusable("written by another version (schema, format or dictionary)")
+    opened = whoosh_index.open_dir(str(folder), schema=build_schema(), readonly=True)
+    opened.doc_count()  # reads the table of contents and every segment's header
+    generation = opened.latest_generation()
+    problems = damage(folder, generation, deep=False)
+    if problems:
+        raise _Unusable("damaged: " + "; ".join(problems[:3]))
+    return opened, TextIndex.load(text_dir(folder, generation))
+
+
+def live_damage(path: Path, deep: bool = False) -> list[str]:
+    """What is wrong with the intact-looking live index: files that differ from its manifest
+    in size (or, `deep`, in checksum), a text index that does not load, and (`deep`) Whoosh
+    records that do not read. Sizes are cheap; `deep` reads the whole index."""
+    opened = whoosh_index.open_dir(str(path), schema=build_schema(), readonly=True)
+    generation = opened.latest_generation()
+    problems = damage(path, generation, deep)
+    if not problems and (deep or read_manifest(path, generation) is None):
+        try:
+            TextIndex.load(text_dir(path, generation))
+        except FileNotFoundError:
+            pass  # a run killed before publishing: the update writes it from the records
+        except Exception as error:  # noqa: BLE001 - whatever the damage, it is reported
+            problems.append(f"text-{generation}: {type(error).__name__}: {error}")
+    if deep:
+        try:
+            with opened.searcher() as searcher:
+                for _ in searcher.all_stored_fields():
+                    pass
+        except Exception as error:  # noqa: BLE001
+            problems.append(f"Whoosh records: {type(error).__name__}: {error}")
+    return problems
 
 
 @contextmanager
 def update_lock(path: Path) -> Iterator[None]:
-    """Hold the update lock for `path`; the kernel frees it if the process is killed."""
-    lock_file = path.with_name(path.name + ".lock")
+    """Hold the update lock for `path`; the kernel frees it if the process is killed.
+
+    The lock sits beside the resolved path, so two names for one index share one lock.
+    """
+    resolved = path.resolve()
+    lock_file = resolved.with_name(resolved.name + ".lock")
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_file, "a+") as handle:
         try:
@@ -172,16 +188,6 @@ def update_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    temporary.replace(path)
-    fsync_path(path.parent)
 
 
 @dataclass(frozen=True)

@@ -35,20 +35,6 @@ FORMAT_VERSION = 1
 CATEGORY_BITS = {name: 1 << i for i, name in enumerate(CATEGORIES)}
 _UNIGRAM = 0xFFFF  # second half of a single character's code: a noncharacter, never in text
 _ASTRAL = 0xFFFE  # every character beyond the BMP shares one code (candidates are confirmed)
-_ARRAYS = (
-    "passage_start",
-    "passage_report",
-    "passage_cats",
-    "passage_section",
-    "report_passage_start",
-    "report_year",
-    "report_town",
-    "report_county",
-    "report_length",
-    "gram_codes",
-    "gram_offsets",
-    "gram_passages",
-)
 _CHUNK_CHARS = 2_000_000
 
 
@@ -79,7 +65,8 @@ def existing_generations(index_dir: Path) -> list[int]:
 
 
 def write_text_index(index_dir: Path, generation: int, entries: Sequence[ReportEntry]) -> Path:
-    """Write the text index for `generation`, then drop older ones."""
+    """Write the text index for `generation`, before Whoosh commits it: a reader that sees
+    the generation always finds its text index."""
     target = text_dir(index_dir, generation)
     staging = target.with_name(target.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
@@ -87,7 +74,7 @@ def write_text_index(index_dir: Path, generation: int, entries: Sequence[ReportE
     texts = [text for entry in entries for text in entry.passages]
     arrays = _layout(entries, texts)
     arrays.update(_postings(texts))
-    for name in _ARRAYS:
+    for name in ARRAY_NAMES:
         np.save(staging / f"{name}.npy", arrays[name])
     with open(staging / "passages.txt", "w", encoding="utf-8") as handle:
         handle.write("\n".join(texts))
@@ -104,10 +91,15 @@ def write_text_index(index_dir: Path, generation: int, entries: Sequence[ReportE
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     fsync_path(index_dir)
-    for old in existing_generations(index_dir):
-        if old != generation:
-            shutil.rmtree(text_dir(index_dir, old), ignore_errors=True)
     return target
+
+
+def drop_older_text_indexes(index_dir: Path, generation: int) -> None:
+    """Remove text indexes before the one preceding `generation`: a reader that listed the
+    previous generation just before the commit may still be loading its text index."""
+    for old in existing_generations(index_dir):
+        if old < generation - 1 or old > generation:
+            shutil.rmtree(text_dir(index_dir, old), ignore_errors=True)
 
 
 def _ids(values: Iterable[str | None]) -> tuple[list[str], np.ndarray]:
@@ -195,6 +187,31 @@ def _chunk_keys(texts: list[str], first_passage: int) -> np.ndarray:
     return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
 
 
+def _check_consistent(path: Path, tables: dict, arrays: dict, text: str) -> None:
+    """Refuse a text index whose parts disagree (a truncated or mixed-up file), instead of
+    answering searches from it. Costs a few comparisons, not a read of the postings."""
+    passages = len(arrays["passage_report"])
+    reports = len(tables["files"])
+    checks = {
+        "passages.txt": len(text) == max(int(arrays["passage_start"][-1]) - 1, 0),
+        "passage tables": all(
+            len(arrays[name]) == passages for name in ("passage_cats", "passage_section")
+        )
+        and len(arrays["passage_start"]) == passages + 1,
+        "report tables": all(
+            len(arrays[name]) == reports
+            for name in ("report_year", "report_town", "report_county", "report_length")
+        )
+        and len(arrays["report_passage_start"]) == reports + 1
+        and int(arrays["report_passage_start"][-1]) == passages,
+        "postings": len(arrays["gram_offsets"]) == len(arrays["gram_codes"]) + 1
+        and int(arrays["gram_offsets"][-1]) == len(arrays["gram_passages"]),
+    }
+    broken = [name for name, ok in checks.items() if not ok]
+    if broken:
+        raise ValueError(f"{path}: damaged text index ({', '.join(broken)} do not agree)")
+
+
 def _gram_codes(term: str) -> list[int]:
     points = [ord(ch) if ord(ch) <= 0xFFFF else _ASTRAL for ch in term]
     if len(points) == 1:
@@ -212,7 +229,21 @@ class TextIndex:
     towns: list[str]
     counties: list[str]
     sections: list[str]
-    arrays: dict[str, np.ndarray]
+    # Per passage (passage_start has one more: the end of the last).
+    passage_start: np.ndarray  # offset of its text in `text`
+    passage_report: np.ndarray
+    passage_cats: np.ndarray  # CATEGORY_BITS mask
+    passage_section: np.ndarray  # index into `sections`, -1 before the first heading
+    # Per report (report_passage_start has one more); -1 or 0 is unknown.
+    report_passage_start: np.ndarray
+    report_year: np.ndarray
+    report_town: np.ndarray  # index into `towns`
+    report_county: np.ndarray  # index into `counties`
+    report_length: np.ndarray  # characters, for BM25
+    # Postings: the passages of gram_codes[i] are gram_passages[gram_offsets[i]:…[i + 1]].
+    gram_codes: np.ndarray
+    gram_offsets: np.ndarray
+    gram_passages: np.ndarray
     _normalized_sections: list[str] = field(default_factory=list)
 
     @classmethod
@@ -220,27 +251,22 @@ class TextIndex:
         tables = json.loads((path / "tables.json").read_text(encoding="utf-8"))
         if tables.get("version") != FORMAT_VERSION:
             raise ValueError(f"{path}: text index format {tables.get('version')}")
-        arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+        arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in ARRAY_NAMES}
         text = (path / "passages.txt").read_text(encoding="utf-8")
+        _check_consistent(path, tables, arrays, text)
         return cls(
-            path,
-            text,
-            tables["files"],
-            tables["towns"],
-            tables["counties"],
-            tables["sections"],
-            arrays,
+            path=path,
+            text=text,
+            files=tables["files"],
+            towns=tables["towns"],
+            counties=tables["counties"],
+            sections=tables["sections"],
+            **arrays,
         )
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        arrays = self.__dict__.get("arrays", {})
-        if name in arrays:
-            return arrays[name]
-        raise AttributeError(name)
 
     @property
     def passage_count(self) -> int:
-        return len(self.arrays["passage_report"])
+        return len(self.passage_report)
 
     def passage_text(self, passage: int) -> str:
         start, end = self.passage_start[passage], self.passage_start[passage + 1] - 1
@@ -309,3 +335,9 @@ class TextIndex:
         return np.array(
             [i for i, s in enumerate(self._normalized_sections) if words in s], dtype=np.int32
         )
+
+
+# The arrays on disk, one .npy file each: the fields declared as arrays above.
+ARRAY_NAMES = tuple(
+    name for name, kind in TextIndex.__annotations__.items() if kind == "np.ndarray"
+)

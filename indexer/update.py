@@ -25,22 +25,27 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from .durable import fsync_path
 from .errors import ReportReadError
 from .extract import build_record
+from .extraction_version import extraction_fingerprint
+from .lastgood import keep_last_good, last_good_dir
+from .manifest import generation_files, only_text_index, read_manifest, write_manifest
 from .overrides import sidecar_path
 from .reading import is_report
 from .schema import entry_from_document, report_document, report_entry
 from .status import FailedFile, IndexStatus, now_utc, write_status
-from .store import (
-    is_current,
-    last_good_dir,
-    open_writable,
-    sync_and_keep_last_good,
-    update_lock,
+from .store import is_current, live_damage, open_writable, read_meta, update_lock
+from .textindex import (
+    ReportEntry,
+    TextIndex,
+    drop_older_text_indexes,
+    existing_generations,
+    text_dir,
+    write_text_index,
 )
-from .textindex import ReportEntry, TextIndex, existing_generations, text_dir, write_text_index
 
-BATCH_FILES = 5000  # each commit rewrites the text index: a few seconds per 10,000 reports
+BATCH_FILES = 500  # a killed first build keeps all but its last batch (batches double)
 _POOL_THRESHOLD = 16  # fewer files than this are read in-process: a pool costs more
 
 # Called once per file with its archive-relative name and what happened to it:
@@ -56,6 +61,8 @@ class UpdateSummary:
     unchanged: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     rebuilt: bool = False
+    repairs: list[str] = field(default_factory=list)  # damage found and what was done
+    reextracted: bool = False  # the extraction rules changed: every report is read again
 
     @property
     def changed(self) -> bool:
@@ -66,6 +73,7 @@ class UpdateSummary:
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
             f"{self.unchanged} unchanged, {len(self.failed)} failed"
             + (" (full rebuild)" if self.rebuilt else "")
+            + (" (extraction rules changed: every report read again)" if self.reextracted else "")
         )
 
     def status(self, reports: int) -> IndexStatus:
@@ -77,6 +85,7 @@ class UpdateSummary:
             removed=len(self.removed),
             unchanged=self.unchanged,
             rebuilt=self.rebuilt,
+            repairs=self.repairs,
             failed=[FailedFile(name, reason) for name, reason in self.failed],
         )
 
@@ -109,38 +118,69 @@ def update_index(
     full: bool = False,
     progress: ProgressCallback | None = None,
     batch_files: int = BATCH_FILES,
+    verify: bool = False,
 ) -> UpdateSummary:
-    """Add new reports, re-index changed ones, drop deleted ones; raises UpdateInProgress."""
+    """Add new reports, re-index changed ones, drop deleted ones; raises UpdateInProgress.
+
+    A damaged index is repaired on the way: a damaged text index is rebuilt from Whoosh's
+    stored records, a damaged Whoosh index from the archive. `verify` compares every file's
+    checksum, not only its size.
+    """
     report = progress or (lambda name, outcome: None)
     with update_lock(index_dir):
         files = archive_files(archive)
-        rebuild = full or not is_current(index_dir)
+        summary = UpdateSummary()
+        summary.rebuilt = full or _needs_rebuild(index_dir, summary, verify)
         # A rebuild of a live (or damaged) index is written beside it, then swapped in.
-        beside = rebuild and index_dir.exists()
+        beside = summary.rebuilt and index_dir.exists()
         target = index_dir.with_name(index_dir.name + ".rebuild") if beside else index_dir
-        if rebuild:
+        if summary.rebuilt:
             shutil.rmtree(target, ignore_errors=True)
-        summary = UpdateSummary(rebuilt=rebuild)
         writing = _Writing(open_writable(target), target, keep_last_good=not beside)
         _apply(writing, archive, files, summary, report, batch_files)
-        if not text_dir(target, writing.ix.latest_generation()).exists():
+        generation = writing.ix.latest_generation()
+        if not text_dir(target, generation).exists():
             writing.publish()
+        elif read_manifest(target, generation) is None:
+            writing.seal(generation)  # a run killed between its commit and the manifest
         reports = writing.ix.doc_count()
         if beside:
             _swap_in(target, index_dir)
-            sync_and_keep_last_good(index_dir)
-        elif not last_good_dir(index_dir).exists():
-            sync_and_keep_last_good(index_dir)
+        if beside or not last_good_dir(index_dir).exists():
+            sums = read_manifest(index_dir, generation) or write_manifest(index_dir, generation)
+            keep_last_good(index_dir, generation, sums)
         write_status(index_dir, summary.status(reports))
         return summary
+
+
+def _needs_rebuild(index_dir: Path, summary: UpdateSummary, verify: bool) -> bool:
+    """Whether the live index must be rebuilt from the archive; repairs what it can."""
+    if not is_current(index_dir):
+        if read_meta(index_dir) is not None:
+            summary.repairs.append(
+                "the index would not open or was written by another version: rebuilt in full"
+            )
+        return True
+    problems = live_damage(index_dir, deep=verify)
+    if not problems:
+        return False
+    listed = "; ".join(problems[:5])
+    if only_text_index(problems):
+        generation = whoosh_index.open_dir(str(index_dir)).latest_generation()
+        shutil.rmtree(text_dir(index_dir, generation))
+        summary.repairs.append(f"text index damaged ({listed}): rebuilt from the stored records")
+        return False
+    summary.repairs.append(f"index damaged ({listed}): rebuilt in full from the archive")
+    return True
 
 
 class _Writing:
     """The index being written and the text index entries of every report it holds.
 
-    Each commit is published with its own text index, synced, and (unless a rebuild is
-    written beside the live index) kept as the last good copy: whatever is committed is
-    searchable, even if the run is killed right after.
+    Each commit writes its text index first, then commits Whoosh, syncs the generation,
+    records its checksums and (unless a rebuild is written beside the live index) copies it
+    as the last good copy: whatever is committed is searchable, even if the run is killed
+    right after, and a reader that sees a generation always finds its text index.
     """
 
     def __init__(self, ix: whoosh_index.Index, path: Path, keep_last_good: bool) -> None:
@@ -154,14 +194,27 @@ class _Writing:
         return _indexed_entries(self.ix, self.path)
 
     def commit(self, writer) -> None:
+        self._write_text_index(writer.generation)
         writer.commit()
-        self.publish()
+        self.seal(writer.generation)
 
     def publish(self) -> None:
-        ordered = [self.entries[name] for name in sorted(self.entries)]
-        write_text_index(self.path, self.ix.latest_generation(), ordered)
+        """Write the text index of the committed generation (missing after a killed run)."""
+        generation = self.ix.latest_generation()
+        self._write_text_index(generation)
+        self.seal(generation)
+
+    def _write_text_index(self, generation: int) -> None:
+        write_text_index(self.path, generation, [self.entries[n] for n in sorted(self.entries)])
+
+    def seal(self, generation: int) -> None:
+        drop_older_text_indexes(self.path, generation)
+        for file in generation_files(self.path, generation):
+            fsync_path(self.path / file)
+        fsync_path(self.path)
+        sums = write_manifest(self.path, generation)
         if self.keep_last_good:
-            sync_and_keep_last_good(self.path)
+            keep_last_good(self.path, generation, sums)
 
 
 def _indexed_hashes(ix: whoosh_index.Index) -> dict[str, str]:
@@ -194,10 +247,13 @@ def _apply(
 ) -> None:
     """Write the changes, committing after `batch_files` reports or more, and at the end."""
     indexed = _indexed_hashes(writing.ix)
+    rules = extraction_fingerprint()
+    summary.reextracted = any(not h.endswith(f":{rules}") for h in indexed.values())
     pending: list[tuple[str, str]] = []
     for name, path in files.items():
         try:
-            new_hash = content_hash(path)
+            # The extraction rules are part of what a report was indexed with.
+            new_hash = f"{content_hash(path)}:{rules}"
         except OSError as error:
             summary.failed.append((name, f"cannot read file: {error.strerror or error}"))
             report(name, "failed")
@@ -232,9 +288,9 @@ def _apply(
             report(name, "updated" if name in indexed else "added")
             since_commit += 1
             uncommitted = True
-            # Each commit rewrites the whole text index: batches grow with the index, so a
-            # first build of N reports rewrites it about log N times, not N / batch times.
-            if since_commit >= max(batch_files, len(writing.entries) // 2):
+            # Each commit rewrites the whole text index: batches double with the index, so a
+            # first build of N reports rewrites it about log N times (some 2N reports' worth).
+            if since_commit >= max(batch_files, len(writing.entries) - since_commit):
                 writing.commit(writer)
                 writer, uncommitted, since_commit = writing.ix.writer(), False, 0
     except BaseException:

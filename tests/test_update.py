@@ -32,8 +32,10 @@ from indexer.store import (
 )
 from indexer.update import update_index
 
+from .conftest import ARCHIVE
+
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = sorted((ROOT / "archive").glob("*.txt"))
+SAMPLES = sorted(ARCHIVE.glob("*.txt"))
 JUNK = bytes(range(256)) * 8  # control characters and NUL bytes: binary, not text
 # Whoosh leaves the file open when it fails to read a damaged .toc or .seg (not our code).
 WHOOSH_LEAKS_ON_DAMAGE = pytest.mark.filterwarnings(
@@ -68,6 +70,10 @@ def stored(index_dir: Path, **terms: str) -> list[dict]:
     ix, _, _ = open_readable(index_dir)
     with ix.searcher() as searcher:
         return [dict(fields) for fields in searcher.documents(**terms)]
+
+
+def town(fields: dict) -> str | None:
+    return json.loads(fields["record"])["town"]
 
 
 def report_files(index_dir: Path) -> Counter:
@@ -185,13 +191,13 @@ def test_a_new_sidecar_updates_the_report_and_its_town(archive, indexed):
     report = archive / "青山镇2021.txt"
     report.write_text(report_text("青山镇"), encoding="utf-8")
     update_index(archive, indexed)
-    assert [fields["town"] for fields in stored(indexed, file=report.name)] == ["青山镇"]
+    assert [town(fields) for fields in stored(indexed, file=report.name)] == ["青山镇"]
 
     report.with_name(report.name + ".meta.toml").write_text('town = "绿水镇"\n', "utf-8")
     summary = update_index(archive, indexed)
 
     assert summary.updated == [report.name] and summary.unchanged == 5
-    assert [fields["town"] for fields in stored(indexed, file=report.name)] == ["绿水镇"]
+    assert [town(fields) for fields in stored(indexed, file=report.name)] == ["绿水镇"]
     assert text_entries(indexed)[report.name].town == "绿水镇"
 
 
@@ -393,3 +399,70 @@ def test_an_entry_rebuilt_from_the_stored_record_equals_the_fresh_one(tmp_path):
     for sample in SAMPLES:
         record = build_record(sample)
         assert entry_from_document(report_document(record, "hash")) == report_entry(record)
+
+
+UPDATE_WITH = """
+import sys
+from pathlib import Path
+from indexer.update import update_index
+print(update_index(Path(sys.argv[1]), Path(sys.argv[2])).line())
+"""
+
+
+def test_changed_extraction_rules_read_every_report_again_and_say_so(tmp_path, archive, indexed):
+    """A copy of the package whose extraction differs (a new rule: here only a comment)."""
+    package = tmp_path / "code" / "indexer"
+    shutil.copytree(ROOT / "indexer", package, ignore=shutil.ignore_patterns("__pycache__"))
+    rules = package / "metadata.py"
+    rules.write_text(rules.read_text(encoding="utf-8") + "\n# a new rule\n", encoding="utf-8")
+
+    def run(code_root: Path) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", UPDATE_WITH, str(archive), str(indexed)],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(code_root)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "5 updated" in run(package.parent) and "extraction rules changed" in run(ROOT)
+    assert "5 unchanged" in run(ROOT) and "extraction" not in run(ROOT)
+
+
+def test_the_fingerprint_covers_every_module_extraction_runs():
+    from indexer.extraction_version import extraction_modules
+
+    assert {"extract", "metadata", "outline", "docx_reader", "docx_numbering"} <= set(
+        extraction_modules()
+    )
+    assert not {"search", "update", "store", "cli"} & set(extraction_modules())
+
+
+def test_two_names_for_one_index_share_one_lock(tmp_path, archive, indexed):
+    alias = tmp_path / "alias"
+    alias.symlink_to(indexed)
+    with update_lock(alias), pytest.raises(UpdateInProgress):
+        update_index(archive, indexed)
+
+
+def test_each_update_leaves_its_status_and_failed_files_beside_the_index(archive, indexed):
+    from indexer import get_record, read_status
+
+    assert read_status(indexed).reports == 5 and read_status(indexed).failed == []
+    (archive / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    update_index(archive, indexed)
+    status = read_status(indexed)
+    assert status.reports == 5 and status.unchanged == 5
+    assert [f.file for f in status.failed] == ["broken.docx"] and status.failed[0].reason
+    assert status.finished_at.endswith("+00:00")
+
+    archive_index = ArchiveIndex(indexed)
+    try:
+        record = get_record(archive_index, SAMPLES[1].name)
+        assert record.town == "玉湖镇" and record.sections and record.passages
+        assert get_record(archive_index, "broken.docx") is None
+    finally:
+        archive_index.close()

@@ -12,6 +12,7 @@ import pytest
 from indexer import ArchiveIndex, SearchRequest, search
 from indexer.normalize import normalize
 from tests.conftest import WEB_WORD
+from web.highlight import SNIPPET_CHARS, snippet
 
 
 @pytest.fixture(scope="module")
@@ -338,3 +339,69 @@ def test_the_api_refuses_a_blank_search(client):
     response = client.get("/api/search")
     assert response.status_code == 400
     assert "请输入" in response.get_json()["error"]
+
+
+def test_long_passages_are_cut_around_their_first_match(client, archive_index):
+    expected = search(archive_index, SearchRequest(query="法治", town="庙坝镇")).results[0]
+    doc = page(client, "/?q=法治&town=庙坝镇")
+    shown = doc.xpath("//li[@class='result'][1]//p[@class='text']")
+    assert len(shown) == len(expected.passages)
+    cut = 0
+    for element, passage in zip(shown, expected.passages, strict=True):
+        visible = text(element).removeprefix("¶")
+        inner = visible.strip("…")
+        assert inner in passage.text and element.xpath(".//mark")
+        assert len(inner) <= SNIPPET_CHARS + len("法治")
+        assert visible.startswith("…") == (not passage.text.startswith(inner))
+        assert visible.endswith("…") == (not passage.text.endswith(inner))
+        cut += inner != passage.text
+    assert cut  # the sample's passages are long
+
+
+@pytest.mark.parametrize("at", [0, 30, 150, 199, 390])
+def test_a_snippet_never_cuts_a_match_in_two(at):
+    passage = "字" * 400
+    spans = [(at, at + 5), (195, 205)]
+    start, end = snippet(passage, spans)
+    assert start <= at and end - start >= SNIPPET_CHARS
+    for span_start, span_end in spans:
+        assert span_end <= start or span_start >= end or start <= span_start < span_end <= end
+
+
+def test_a_long_facet_lists_the_largest_values_and_offers_a_name_box(client, monkeypatch):
+    from web import facets
+
+    monkeypatch.setattr(facets, "SHOWN_VALUES", 3)
+    monkeypatch.setattr(facets, "LISTED_VALUES", 5)
+    doc = page(client, "/?q=法治&sort=year")
+    towns = doc.xpath("//section[contains(@class, 'facet-town')]")[0]
+    total = len(search_facet(client, "town"))
+    assert total > 5
+    assert len(towns.xpath(".//li")) == 5
+    assert text(towns.xpath(".//details/summary")[0]) == f"其余 {total - 3} 项"
+    assert f"另有 {total - 5} 项未列出" in text(towns)
+    form = towns.xpath(".//form[@class='by-name']")[0]
+    hidden = {i.get("name"): i.get("value") for i in form.xpath(".//input[@type='hidden']")}
+    assert hidden == {"q": "法治", "sort": "year"}
+    assert form.xpath(".//input[@type='search']/@name") == ["town"]
+    filtered = page(client, "/?q=法治&sort=year&town=青山")
+    assert {text(p) for p in filtered.xpath("//p[@class='place']")} == {
+        "青山镇 · 城口县 · 2019 年",
+        "青山镇 · 城口县 · 2021 年",
+    }
+
+
+def search_facet(client, name: str) -> list[dict]:
+    return client.get("/api/search?q=法治").get_json()["facets"][name]
+
+
+@pytest.mark.parametrize(
+    "file", ["a.txt", "青山镇/2019 年 #1?.docx", "x/%2e%2e/y&z=1.txt", "报告(二)'s;@.txt"]
+)
+def test_report_links_built_directly_equal_url_for(web_app, file):
+    from flask import url_for
+
+    from web.state import report_path
+
+    with web_app.test_request_context("/"):
+        assert report_path(file) == url_for("pages.report", file=file)

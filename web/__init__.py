@@ -2,12 +2,15 @@
 
 `create_app(config)` builds the Flask app. It opens the index at once (each worker process
 pays the first open at start, not on a user's first search) and keeps it in
-`app.extensions["fazhi"]`. Pages live in `views.py` (blueprint "pages"), the JSON API in
-`api.py` ("api"); `state.py` reads the URL into a search (the URL is the whole state) and
-builds every link by adding or removing parameters; `highlight.py`, `outline.py`,
-`charts.py` and `overview.py` prepare plain data that the Jinja templates (autoescaped)
-only lay out. `errors.py` turns every failure into a Chinese page or a JSON error, never a
-traceback, and `security.py` adds the headers every response carries.
+`app.extensions["fazhi"]` (`index.py` hands it to views). Pages are the blueprint in
+`views.py`, the JSON API the one in `api.py`. The URL is the whole state of a search:
+`state.py` reads it and builds every link by adding or removing parameters. `facets.py`,
+`highlight.py`, `outline.py`, `overview.py` and `charts.py` turn search results and records
+into plain data (pieces of text to mark, blocks of an outline, bars with their geometry)
+that the autoescaped Jinja templates only lay out; no HTML is built in Python. `errors.py`
+turns every failure into a Chinese page (or a JSON error under /api/), never a traceback,
+and `security.py` adds the headers every response carries. Only `static/app.js` runs in
+the browser, and every page works without it.
 """
 
 from __future__ import annotations

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROW = 26  # px per bar, label included
-BAR = 18
-LABEL_WIDTH = 150
-BAR_AREA = 420
-COUNT_WIDTH = 60
+ROW = 28  # px per bar, label included
+BAR = 20
+FONT = 14  # px, as in style.css; a CJK character is about one em wide
+BAR_AREA = 300
+COUNT_WIDTH = 50
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,13 @@ class Bar:
 class BarChart:
     title: str
     bars: list[Bar]
+    label_width: int
     unit: str = "份"
-    label_width: int = LABEL_WIDTH
     bar_height: int = BAR
 
     @property
     def width(self) -> int:
-        return LABEL_WIDTH + BAR_AREA + COUNT_WIDTH
+        return self.label_width + BAR_AREA + COUNT_WIDTH
 
     @property
     def height(self) -> int:
@@ -58,4 +58,8 @@ def bar_chart(title: str, rows: list[tuple[str, int, str | None]]) -> BarChart:
         )
         for i, (label, value, href) in enumerate(rows)
     ]
-    return BarChart(title, bars)
+    # Wide enough for the longest label (Latin digits take about half a CJK character).
+    longest = max(
+        (sum(1 if ord(c) > 0x2E80 else 0.6 for c in label) for label, _, _ in rows), default=2
+    )
+    return BarChart(title, bars, label_width=round(longest * FONT) + 12)

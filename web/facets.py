@@ -13,6 +13,9 @@ from indexer import CATEGORIES, SearchResults
 from .state import SearchState, url_with
 
 SHOWN_VALUES = 10  # the rest of a facet folds away under “其余 N 项”
+LISTED_VALUES = (
+    100  # a longer facet (a thousand towns) lists the largest; a name box finds the rest
+)
 
 
 @dataclass
@@ -38,6 +41,7 @@ class FacetGroup:
     label: str
     values: list[FacetValue] = field(default_factory=list)
     chosen: Chosen | None = None
+    total: int = 0  # values the search found; only the first LISTED_VALUES get links
 
     @property
     def shown(self) -> list[FacetValue]:
@@ -45,7 +49,11 @@ class FacetGroup:
 
     @property
     def folded(self) -> list[FacetValue]:
-        return self.values[SHOWN_VALUES:]
+        return self.values[SHOWN_VALUES:LISTED_VALUES]
+
+    @property
+    def unlisted(self) -> int:
+        return self.total - len(self.values)
 
 
 LABELS = {"town": "镇/街道", "county": "县/区", "year": "年份", "category": "章节"}
@@ -84,10 +92,11 @@ def facet_groups(results: SearchResults, state: SearchState) -> list[FacetGroup]
     groups = []
     for name in ("town", "county", "year", "category"):
         group = FacetGroup(name, LABELS[name], chosen=chosen.get(LABELS[name]))
-        for value in results.facets.get(name, []):
-            group.values.append(_value(name, value.value, value.count, state))
+        values = results.facets.get(name, [])
         if name == "year":
-            group.values.sort(key=lambda v: v.label, reverse=True)
+            values = sorted(values, key=lambda v: v.value, reverse=True)
+        group.values = [_value(name, v.value, v.count, state) for v in values[:LISTED_VALUES]]
+        group.total = len(values)
         groups.append(group)
     return groups
 

@@ -37,3 +37,23 @@ def match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """Where `terms` (normalized, as the search returns them) occur in `text` as written:
     normalization keeps one character for one, so offsets hold for the original."""
     return highlight_spans(normalize(text), terms) if terms else []
+
+
+SNIPPET_CHARS = 200  # a result shows this much of a long passage; the report shows it all
+SNIPPET_BEFORE = 40  # characters kept before the first match
+
+
+def snippet(text: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
+    """The [start, end) window of `text` a result shows: around the first match, never
+    cutting a match in two."""
+    if len(text) <= SNIPPET_CHARS:
+        return 0, len(text)
+    first = spans[0][0] if spans else 0
+    start = max(0, min(first - SNIPPET_BEFORE, len(text) - SNIPPET_CHARS))
+    end = start + SNIPPET_CHARS
+    for span_start, span_end in spans:
+        if span_start < start < span_end:
+            start = span_start
+        if span_start < end < span_end:
+            end = span_end
+    return start, end

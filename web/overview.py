@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from flask import url_for
-
 from indexer import ArchiveIndex, IndexStatus, ReportKey, archive_reports, read_status
 
 from .charts import BarChart, bar_chart
+from .state import fresh_search_url, report_path
 
 CHART_COUNTIES = 25  # the chart shows the largest counties; the grid shows every town
 UNKNOWN_COUNTY = "县/区不明"
@@ -27,12 +26,20 @@ class Cell:
     files: list[str]
     state: str  # "have", "gap" (missing within the town's span) or "out"
 
+    @property
+    def href(self) -> str | None:
+        return report_path(self.files[0]) if self.files else None
+
 
 @dataclass
 class TownRow:
     town: str
     cells: list[Cell]
     reports: int
+
+    @property
+    def href(self) -> str:
+        return fresh_search_url(town=self.town)
 
     @property
     def gaps(self) -> int:
@@ -74,7 +81,7 @@ def build_overview(archive_index: ArchiveIndex, index_dir: Path) -> Overview:
             (
                 f"{year} 年",
                 per_year[year],
-                url_for("pages.search_page", year_from=year, year_to=year),
+                fresh_search_url(year_from=year, year_to=year),
             )
             for year in years
         ],
@@ -82,7 +89,7 @@ def build_overview(archive_index: ArchiveIndex, index_dir: Path) -> Overview:
     county_chart = bar_chart(
         "各县/区报告数",
         [
-            (county, n, url_for("pages.search_page", county=county))
+            (county, n, fresh_search_url(county=county))
             for county, n in sorted(per_county.items(), key=lambda kv: (-kv[1], kv[0]))[
                 :CHART_COUNTIES
             ]
@@ -145,10 +152,12 @@ def _cell_state(year: int, held: dict[int, list[str]], first: int, last: int) ->
 
 
 def local_time(iso_utc: str) -> str:
-    """The server's local time with its zone, e.g. 2026-11-29 10:35 (CST, UTC+08:00)."""
+    """The server's local time with its zone, e.g. 2026-11-29 10:35 UTC+08:00 (CST)."""
     try:
         moment = datetime.fromisoformat(iso_utc).astimezone()
     except ValueError:
         return iso_utc
     offset = moment.strftime("%z")
-    return f"{moment:%Y-%m-%d %H:%M} ({moment.tzname()}, UTC{offset[:3]}:{offset[3:]})"
+    zone = f"UTC{offset[:3]}:{offset[3:]}"
+    name = moment.tzname() or ""
+    return f"{moment:%Y-%m-%d %H:%M} {zone}" + (f" ({name})" if not name.startswith("UTC") else "")

@@ -16,7 +16,6 @@ from flask import (
 )
 
 from indexer import (
-    CATEGORIES,
     METADATA_FIELDS,
     IndexUnavailable,
     QueryError,
@@ -30,7 +29,7 @@ from indexer import (
 from indexer.normalize import normalize
 
 from .facets import chosen_filters, facet_groups
-from .highlight import match_spans, pieces
+from .highlight import match_spans, pieces, snippet
 from .index import archive_index
 from .outline import build_outline, passage_anchor
 from .overview import build_overview
@@ -49,7 +48,7 @@ FIELD_LABELS = {
 SOURCE_LABELS = {
     "title": "标题",
     "opening": "开头",
-    "document": "文件名",
+    "document name": "引用文件名",  # 《中共威信县委…》
     "body": "正文",
     "override": "人工更正",
 }
@@ -97,16 +96,21 @@ def _welcome() -> dict:
 
 def _hit_view(hit) -> dict:
     """A result with its passages cut into pieces for <mark>, and the passages not shown."""
-    return {
-        "hit": hit,
-        "passages": [
+    passages = []
+    for passage in hit.passages:
+        start, end = snippet(passage.text, passage.highlights)
+        passages.append(
             {
                 "section": passage.section,
-                "pieces": pieces(passage.text, passage.highlights),
+                "pieces": pieces(passage.text, passage.highlights, start, end),
+                "cut_before": start > 0,
+                "cut_after": end < len(passage.text),
                 "anchor": passage_anchor(passage.position),
             }
-            for passage in hit.passages
-        ],
+        )
+    return {
+        "hit": hit,
+        "passages": passages,
         "more": hit.matched_passages - len(hit.passages),
         "place": " · ".join(
             str(part)
@@ -153,7 +157,6 @@ def report(file: str) -> str:
         outline=outline,
         query=query,
         query_error=query_error,
-        categories=CATEGORIES,
         same_town=_same_town(record),
     )
 

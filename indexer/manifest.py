@@ -1,0 +1,112 @@
+"""Checksums of a committed generation, so damage is found instead of searched.
+
+After each commit the updater writes `manifest-N.json`: every file of generation N (Whoosh's
+table of contents and segments, the meta file, the text index `text-N/`) with its size and
+BLAKE2b digest. Readers compare sizes when they open a generation (cheap: a truncated file is
+the usual damage after a crash or a full disk); the updater compares digests before it trusts
+the live index. Files never change after they are written, so a digest is computed once and
+carried over to the next manifest while the file's size is unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .durable import write_synced
+
+_MANIFEST = re.compile(r"manifest-(\d+)\.json")
+_NOT_IN_A_GENERATION = re.compile(r"MAIN_WRITELOCK|manifest-\d+\.json(\.tmp)?|.*\.tmp")
+_TEXT_DIR = re.compile(r"text-(\d+)")
+
+
+@dataclass(frozen=True)
+class FileSum:
+    size: int
+    digest: str
+
+
+def manifest_path(index_dir: Path, generation: int) -> Path:
+    return index_dir / f"manifest-{generation}.json"
+
+
+def generation_files(index_dir: Path, generation: int) -> list[str]:
+    """The files that make up `generation`, relative to the index folder.
+
+    Whoosh deletes the previous generation's files at each commit, so the top-level files
+    are this generation's; text indexes of other generations are left out.
+    """
+    names = []
+    for path in sorted(index_dir.iterdir()):
+        if path.is_file() and not _NOT_IN_A_GENERATION.fullmatch(path.name):
+            names.append(path.name)
+        elif path.is_dir() and path.name == f"text-{generation}":
+            names.extend(f"{path.name}/{file.name}" for file in sorted(path.iterdir()))
+    return names
+
+
+def digest(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "blake2b").hexdigest()
+
+
+def read_manifest(index_dir: Path, generation: int) -> dict[str, FileSum] | None:
+    try:
+        data = json.loads(manifest_path(index_dir, generation).read_text(encoding="utf-8"))
+        return {name: FileSum(*entry) for name, entry in data["files"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_manifest(index_dir: Path, generation: int) -> dict[str, FileSum]:
+    """Record the generation's files; digests of files the previous manifest knew are reused."""
+    known = _latest_known(index_dir, generation)
+    sums = {}
+    for name in generation_files(index_dir, generation):
+        size = (index_dir / name).stat().st_size
+        old = known.get(name)
+        sums[name] = old if old and old.size == size else FileSum(size, digest(index_dir / name))
+    data = {"generation": generation, "files": {n: [s.size, s.digest] for n, s in sums.items()}}
+    write_synced(manifest_path(index_dir, generation), json.dumps(data).encode())
+    for path in index_dir.glob("manifest-*.json"):
+        found = _MANIFEST.fullmatch(path.name)
+        if found and int(found.group(1)) < generation - 1:
+            path.unlink(missing_ok=True)
+    return sums
+
+
+def _latest_known(index_dir: Path, generation: int) -> dict[str, FileSum]:
+    for older in range(generation - 1, max(generation - 4, -1), -1):
+        sums = read_manifest(index_dir, older)
+        if sums is not None:
+            return sums
+    return {}
+
+
+def damage(index_dir: Path, generation: int, deep: bool) -> list[str]:
+    """What is wrong with the generation's files by its manifest: missing, truncated or (deep)
+    altered files. Empty when all is well or when no manifest was written (a killed commit)."""
+    sums = read_manifest(index_dir, generation)
+    if sums is None:
+        return []
+    problems = []
+    for name, expected in sums.items():
+        path = index_dir / name
+        try:
+            size = path.stat().st_size
+        except OSError:
+            problems.append(f"{name} is missing")
+            continue
+        if size != expected.size:
+            problems.append(f"{name} has {size:,} bytes, {expected.size:,} were written")
+        elif deep and digest(path) != expected.digest:
+            problems.append(f"{name} was altered (checksum differs)")
+    return problems
+
+
+def only_text_index(problems: list[str]) -> bool:
+    """Whether only the text index is damaged: it can be rebuilt from Whoosh's records."""
+    return all(_TEXT_DIR.match(problem) for problem in problems)

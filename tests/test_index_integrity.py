@@ -1,0 +1,174 @@
+"""Searches never fail while updates commit; damage is found, survived and repaired.
+
+Real index on disk, real processes: searchers in a loop while updates commit, files
+truncated the way a crash or a full disk leaves them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexer.lastgood import last_good_dir
+from indexer.search import SearchRequest, search
+from indexer.store import ArchiveIndex, open_readable
+from indexer.textindex import text_dir
+from indexer.update import update_index
+
+from .conftest import ARCHIVE, ROOT
+
+SAMPLES = sorted(ARCHIVE.glob("*.txt"))
+
+
+def make_archive(folder: Path, count: int) -> Path:
+    folder.mkdir(parents=True)
+    for number in range(count):
+        text = SAMPLES[number % len(SAMPLES)].read_text(encoding="utf-8")
+        (folder / f"r{number:03d}.txt").write_text(f"{text}\n第{number}号补充说明。\n", "utf-8")
+    return folder
+
+
+def total(index_dir: Path, query: str) -> int:
+    archive_index = ArchiveIndex(index_dir)
+    try:
+        return search(archive_index, SearchRequest(query=query)).total_reports
+    finally:
+        archive_index.close()
+
+
+SEARCH_LOOP = """
+import sys, time
+from pathlib import Path
+from indexer.search import SearchRequest, search
+from indexer.store import ArchiveIndex
+index, stop = Path(sys.argv[1]), Path(sys.argv[2])
+ok = failed = 0
+while not stop.exists():
+    archive_index = ArchiveIndex(index)  # a new process's view each time, like the CLI
+    try:
+        results = search(archive_index, SearchRequest(query="法治"))
+        ok += results.total_reports > 0
+    except Exception as error:
+        failed += 1
+        print(type(error).__name__, error, file=sys.stderr)
+    finally:
+        archive_index.close()
+print(ok, failed)
+"""
+
+
+def test_no_search_fails_while_updates_commit(tmp_path):
+    archive = make_archive(tmp_path / "archive", 300)
+    index_dir = tmp_path / "index"
+    update_index(archive, index_dir)
+    stop = tmp_path / "stop"
+    searchers = [
+        subprocess.Popen(
+            [sys.executable, "-c", SEARCH_LOOP, str(index_dir), str(stop)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    try:
+        for round_number in range(12):  # each update adds two reports and changes one
+            for extra in range(2):
+                name = f"n{round_number:02d}{extra}.txt"
+                shutil.copy(SAMPLES[extra], archive / name)
+            changed = archive / f"r{round_number:03d}.txt"
+            changed.write_text(changed.read_text("utf-8") + "又一次修改。\n", "utf-8")
+            summary = update_index(archive, index_dir, batch_files=1)
+            assert summary.changed and not summary.failed
+    finally:
+        stop.touch()
+        outputs = [searcher.communicate(timeout=60) for searcher in searchers]
+    for (out, err), searcher in zip(outputs, searchers, strict=True):
+        assert searcher.returncode == 0, err
+        ok, failed = map(int, out.split())
+        assert failed == 0, err
+        assert ok > 0
+
+
+def test_the_last_good_copy_shares_no_file_with_the_live_index(tmp_path):
+    index_dir = tmp_path / "index"
+    update_index(make_archive(tmp_path / "archive", 5), index_dir)
+    live = {f.stat().st_ino for f in index_dir.rglob("*") if f.is_file()}
+    copy = {f.stat().st_ino for f in last_good_dir(index_dir).resolve().rglob("*") if f.is_file()}
+    assert copy and not live & copy
+    assert last_good_dir(index_dir).is_symlink()
+
+
+@pytest.mark.parametrize("damaged", ["tables.json", "passages.txt", "gram_passages.npy"])
+def test_a_truncated_text_index_is_survived_then_repaired_by_a_plain_update(tmp_path, damaged):
+    archive = make_archive(tmp_path / "archive", 8)
+    index_dir = tmp_path / "index"
+    update_index(archive, index_dir)
+    expected = total(index_dir, "法治")
+    generation = max(int(p.name.split("-")[1]) for p in index_dir.glob("text-*"))
+    target = text_dir(index_dir, generation) / damaged
+    os.truncate(target, target.stat().st_size // 2)
+
+    _, _, where = open_readable(index_dir)  # readers use the intact copy meanwhile
+    assert where == last_good_dir(index_dir)
+    assert total(index_dir, "法治") == expected
+
+    summary = update_index(archive, index_dir)
+    assert summary.unchanged == 8 and not summary.rebuilt
+    assert len(summary.repairs) == 1
+    assert "text index damaged" in summary.repairs[0] and damaged in summary.repairs[0]
+    _, _, where = open_readable(index_dir)
+    assert where == index_dir
+    assert total(index_dir, "法治") == expected
+    assert update_index(archive, index_dir).repairs == []
+
+
+def test_a_damaged_whoosh_segment_makes_a_plain_update_rebuild_in_full(tmp_path):
+    archive = make_archive(tmp_path / "archive", 6)
+    index_dir = tmp_path / "index"
+    update_index(archive, index_dir)
+    segment = max(index_dir.glob("*.seg"), key=lambda p: p.stat().st_size)
+    os.truncate(segment, segment.stat().st_size - 10)
+
+    summary = update_index(archive, index_dir)
+    assert summary.rebuilt and len(summary.added) == 6
+    assert "rebuilt in full" in summary.repairs[0] and segment.name in summary.repairs[0]
+    _, _, where = open_readable(index_dir)
+    assert where == index_dir
+
+
+def test_verify_finds_a_file_altered_in_place_that_sizes_miss(tmp_path):
+    archive = make_archive(tmp_path / "archive", 6)
+    index_dir = tmp_path / "index"
+    update_index(archive, index_dir)
+    generation = max(int(p.name.split("-")[1]) for p in index_dir.glob("text-*"))
+    passages = text_dir(index_dir, generation) / "passages.txt"
+    data = bytearray(passages.read_bytes())
+    data[:6] = "篡改".encode()  # same size: a bit flip on disk
+    passages.write_bytes(bytes(data))
+
+    assert update_index(archive, index_dir).repairs == []  # sizes alone cannot tell
+    summary = update_index(archive, index_dir, verify=True)
+    assert "passages.txt was altered" in summary.repairs[0]
+    assert passages.read_bytes()[:6] != "篡改".encode()
+
+
+def test_a_generation_left_without_its_manifest_is_sealed_by_the_next_run(tmp_path):
+    """What a run killed between its commit and its manifest leaves behind."""
+    archive = make_archive(tmp_path / "archive", 5)
+    index_dir = tmp_path / "index"
+    update_index(archive, index_dir)
+    generation = max(int(p.name.split("-")[1]) for p in index_dir.glob("text-*"))
+    (index_dir / f"manifest-{generation}.json").unlink()
+    _, _, where = open_readable(index_dir)
+    assert where == index_dir and total(index_dir, "第0号补充说明") == 1
+
+    summary = update_index(archive, index_dir)
+    assert summary.unchanged == 5 and not summary.repairs
+    assert (index_dir / f"manifest-{generation}.json").exists()
