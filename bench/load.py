@@ -145,6 +145,23 @@ class Server:
             self.process.wait()
         self.process.stdout.close()
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time the master and its workers have used so far (Linux: /proc; else None).
+
+        Per request, it is the server's cost whatever else the machine runs, which a shared
+        machine's requests/s are not.
+        """
+        try:
+            pid = self.process.pid
+            workers = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            ticks = 0
+            for each in [pid, *map(int, workers)]:
+                fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, ValueError):
+            return None
+        return ticks / os.sysconf("SC_CLK_TCK")
+
 
 def _read_url(process: subprocess.Popen) -> str:
     """The URL the server prints once it listens (python -m web prints 'name: URL ...')."""
@@ -184,10 +201,13 @@ def check_paths(url: str, paths: list[str]) -> dict[int, int]:
     return counts
 
 
-def run_wrk(url: str, urls_file: Path, script: Path, duration: int, connections: int) -> dict:
+def run_wrk(server: Server, urls_file: Path, script: Path, duration: int,
+            connections: int) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", WRK_TIMEOUT,
-               "-s", str(script), url, "--", str(urls_file)]
+               "-s", str(script), server.url, "--", str(urls_file)]
+    cpu_before = server.cpu_seconds()
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    cpu_after = server.cpu_seconds()
     line = next(line for line in output.splitlines() if line.startswith("WRK_JSON "))
     raw = json.loads(line.removeprefix("WRK_JSON "))
     seconds = raw["duration_us"] / 1e6
@@ -203,6 +223,11 @@ def run_wrk(url: str, urls_file: Path, script: Path, duration: int, connections:
         "timeouts": raw["timeout"],
         "socket_errors": raw["connect"] + raw["read"] + raw["write"],
         "errors": raw["non2xx"] + raw["timeout"] + raw["connect"] + raw["read"] + raw["write"],
+        "server_cpu_ms_per_request": (
+            (cpu_after - cpu_before) * 1000 / max(1, raw["requests"])
+            if cpu_before is not None and cpu_after is not None else None
+        ),
+        "load_average_1min_after": os.getloadavg()[0],
     }
 
 
@@ -322,6 +347,10 @@ def _get(client, path: str) -> None:
         raise RuntimeError(f"{path}: status {response.status_code}")
 
 
+def _f(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
 def format_report(result: dict) -> str:
     lines = [
         f"{result['reports']} reports, {result['paths']} URLs ({result['queries']} queries as "
@@ -329,17 +358,23 @@ def format_report(result: dict) -> str:
         f"{result['workers']} gunicorn workers, {os.cpu_count()} CPUs",
         "",
         f"{'run':<22}{'requests':>9}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}"
-        f"{'max ms':>8}{'errors':>8}",
+        f"{'max ms':>8}{'errors':>8}{'CPU ms/req':>12}{'load avg':>10}",
     ]
     for name, run in (("steady", result["steady"]), ("during 1% update", result["update_run"])):
         lines.append(
             f"{name:<22}{run['requests']:>9}{run['requests_per_second']:>8.1f}"
             f"{run['p50_ms']:>8.1f}{run['p95_ms']:>8.1f}{run['p99_ms']:>8.1f}{run['max_ms']:>8.0f}"
-            f"{run['errors']:>8}"
+            f"{run['errors']:>8}{_f(run['server_cpu_ms_per_request']):>12}"
+            f"{run['load_average_1min_after']:>10.1f}"
         )
     update = result["update"]
+    cpu = result["steady"]["server_cpu_ms_per_request"]
     lines += [
         "",
+        "CPU ms/req: the server's own CPU time (master and workers) per request; "
+        + (f"{os.cpu_count()} free cores could serve about {os.cpu_count() * 1000 / cpu:.0f} "
+           "requests/s at the steady run's cost. " if cpu else "")
+        + "load avg: the machine's 1-minute load average at the end of the run.",
         f"errors = non-2xx {result['steady']['non2xx']} / {result['update_run']['non2xx']}, "
         f"timeouts (> {WRK_TIMEOUT}) {result['steady']['timeouts']} / "
         f"{result['update_run']['timeouts']}, socket errors {result['steady']['socket_errors']}"
@@ -402,11 +437,11 @@ def main(n: int, seed: int, duration: int, connections: int, workers: int, mix: 
             checked = check_paths(server.url, paths)
             log(f"  statuses: {checked}")
             log(f"load: {connections} connections for {duration} s")
-            steady = run_wrk(server.url, urls_file, script, duration, connections)
+            steady = run_wrk(server, urls_file, script, duration, connections)
             log("load again, while 1% of the files are re-indexed")
             update_run, update = update_during_load(
                 archive, index_dir, workdir, n, seed, duration * UPDATE_START_SHARE,
-                lambda: run_wrk(server.url, urls_file, script, duration, connections))
+                lambda: run_wrk(server, urls_file, script, duration, connections))
             changed_found = count_hits(server.url, APPENDED)
         finally:
             server.stop()
