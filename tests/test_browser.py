@@ -40,8 +40,7 @@ def browser():
 
 
 def _open_page(browser, viewport: dict):
-    """A fresh context; the page records script errors, failed requests and error statuses
-    (not /favicon.ico's: the app declares no icon, and chromium asks for one anyway)."""
+    """A fresh context; the page records script errors, failed requests and error statuses."""
     context = browser.new_context(viewport=viewport, accept_downloads=True, locale="zh-CN")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -60,7 +59,7 @@ def _console(problems: list[str], message) -> None:
 
 
 def _status(problems: list[str], response) -> None:
-    if response.status >= 400 and urlsplit(response.url).path != "/favicon.ico":
+    if response.status >= 400:
         problems.append(f"{response.url}: status {response.status}")
 
 
