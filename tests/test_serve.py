@@ -32,11 +32,19 @@ def small_index(tmp_path_factory) -> tuple[Path, Path]:
     return archive, root / "index"
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def start(*args: str):
-    """The server in a subprocess and the URL it printed (stdout; logs go to stderr)."""
+    """The server in a subprocess and the URL it printed (stdout; logs go to stderr).
+
+    Started with SIGINT ignored, as a background job of a script (CI) starts it: Ctrl-C's
+    signal must stop it all the same.
+    """
     process = subprocess.Popen(
         [sys.executable, "-m", "web", "--port", "0", *args],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        cwd=ROOT, stdout=subprocess.PIPE, text=True, preexec_fn=_ignore_sigint,
     )
     lines = []
     for line in process.stdout:
@@ -52,6 +60,10 @@ def stop(process: subprocess.Popen) -> int:
     process.send_signal(signal.SIGINT)  # what Ctrl-C sends
     try:
         return process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise
     finally:
         process.stdout.close()
 

@@ -10,6 +10,7 @@ core.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -122,6 +123,10 @@ def serve_waitress(config: dict, host: str, port: int) -> None:
 
     from . import create_app
 
+    # Ctrl-C must stop the server even when SIGINT was ignored at start (a background job of
+    # a non-interactive shell), and a service manager's SIGTERM should stop it the same way.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     server = create_server(create_app(config), host=host, port=port, threads=THREADS)
     bound_host, bound_port = server.effective_host, server.effective_port
     shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
