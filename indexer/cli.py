@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from .archive import archive_files
 from .errors import ReportReadError
 from .extract import build_record
 from .query import QueryError
@@ -28,7 +29,7 @@ from .store import (
     default_archive_dir,
     default_index_dir,
 )
-from .update import UpdateSummary, archive_files, update_index
+from .update import UpdateSummary, update_index
 
 INDEX_HELP = f"Index folder (default: ${INDEX_ENV} or var/index)."
 

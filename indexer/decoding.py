@@ -215,6 +215,11 @@ def read_txt(path: Path) -> SourceDocument:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise ReportReadError(path, f"cannot read file: {exc.strerror or exc}") from None
+    return txt_document(path, data)
+
+
+def txt_document(path: Path, data: bytes) -> SourceDocument:
+    """The lines of a .txt report given as bytes; `path` names it in errors."""
     text, codec, warnings = decode_bytes(data, path=path)
     text = text.replace("\r\n", "\n").replace("\r", "\n").removesuffix("\n")
     return SourceDocument(

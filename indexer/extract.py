@@ -8,7 +8,7 @@ from . import categories
 from .metadata import find_places, find_title, find_year, metadata_text
 from .normalize import normalize
 from .outline import Heading, Line, find_headings
-from .overrides import read_overrides
+from .overrides import apply_overrides
 from .reading import read_report
 from .records import Evidence, Passage, Record, Section
 from .source import SourceDocument
@@ -21,9 +21,7 @@ def build_record(path: Path, archive: Path | None = None) -> Record:
     """
     name = path.relative_to(archive).as_posix() if archive else path.name
     record = extract_record(name, read_report(path))
-    for field_name, value in read_overrides(path).items():
-        setattr(record, field_name, value)
-        record.evidence[field_name] = Evidence(str(value or ""), -1, "override")
+    apply_overrides(record, path)
     return record
 
 

@@ -5,17 +5,24 @@ A report `archive/玉湖镇2020.docx` may have a sidecar `archive/玉湖镇2020.
     town = "玉湖镇"
     year = 2020
     county = ""      # empty: the value is unknown, whatever the text seems to say
+
+A broken sidecar never costs the report: it is indexed as extracted, with a warning, and the
+update names the sidecar as failed until it is fixed.
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 
 from .errors import ReportReadError
-from .records import METADATA_FIELDS
+from .files import read_bounded
+from .records import METADATA_FIELDS, Evidence, Record
 
 SIDECAR_SUFFIX = ".meta.toml"
+# Five short fields fit in a few hundred bytes; a bigger file is not a correction.
+MAX_SIDECAR_BYTES = 64 * 1024
 
 
 def sidecar_path(report: Path) -> Path:
@@ -23,20 +30,38 @@ def sidecar_path(report: Path) -> Path:
 
 
 def read_overrides(report: Path) -> dict[str, str | int | None]:
-    """The fields a report's sidecar sets (None for an emptied field); {} when there is none."""
+    """The fields a report's sidecar sets (None for an emptied field); {} when there is none.
+
+    Raises ReportReadError naming the sidecar when it cannot be used.
+    """
     path = sidecar_path(report)
-    if not path.is_file():
+    if not os.path.lexists(path):
         return {}
+    data = read_bounded(path, MAX_SIDECAR_BYTES)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        parsed = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ReportReadError(path, f"cannot read the corrections file: {error}") from error
-    unknown = sorted(set(data) - set(METADATA_FIELDS))
+    except RecursionError:  # tomllib recurses once per nested [ or {
+        raise ReportReadError(path, "cannot read the corrections file: nested too deeply") from None
+    unknown = sorted(set(parsed) - set(METADATA_FIELDS))
     if unknown:
         raise ReportReadError(
             path, f"unknown field(s) {', '.join(unknown)}; use {', '.join(METADATA_FIELDS)}"
         )
-    return {name: _value(path, name, value) for name, value in data.items()}
+    return {name: _value(path, name, value) for name, value in parsed.items()}
+
+
+def apply_overrides(record: Record, report: Path) -> None:
+    """Set the sidecar's fields on the record; a broken sidecar only adds a warning."""
+    try:
+        overrides = read_overrides(report)
+    except ReportReadError as error:
+        record.warnings.append(f"corrections file {error.path.name} ignored: {error.reason}")
+        return
+    for name, value in overrides.items():
+        setattr(record, name, value)
+        record.evidence[name] = Evidence(str(value or ""), -1, "override")
 
 
 def _value(path: Path, name: str, value: object) -> str | int | None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .decoding import read_txt
-from .docx_reader import read_docx
+from .decoding import txt_document
+from .docx_reader import docx_document
 from .errors import ReportReadError
+from .files import read_bounded
 from .source import SourceDocument, SourceLine
 
-READERS = {".txt": read_txt, ".docx": read_docx}
+# Each takes the path (to name in errors) and the bytes, read once within the size limit.
+READERS = {".txt": txt_document, ".docx": docx_document}
 SUPPORTED_SUFFIXES = tuple(READERS)
 
 # Left behind by converters: [bookmark: _GoBack], zero-width spaces, soft hyphens.
@@ -27,7 +29,7 @@ def read_report(path: Path) -> SourceDocument:
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise ReportReadError(path, f"unsupported file type {path.suffix!r}; use .txt or .docx")
-    document = reader(path)
+    document = reader(path, read_bounded(path))
     lines = [
         SourceLine(_LEFTOVERS.sub("", line.text).strip(), line.level) for line in document.lines
     ]

@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -190,12 +189,35 @@ def update_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-@dataclass(frozen=True)
 class Snapshot:
-    """One generation of the index: Whoosh's searcher and the text index that goes with it."""
+    """One generation of the index: the text index and Whoosh searchers that go with it.
 
-    searcher: Searcher
-    text: TextIndex
+    The text index is read-only and shared. A Whoosh searcher is not safe to share between
+    threads (it seeks and reads shared files), so each thread gets its own, opened on first
+    use and closed with the snapshot.
+    """
+
+    def __init__(self, index: whoosh_index.Index, text: TextIndex) -> None:
+        self.text = text
+        self._index = index
+        self._local = threading.local()
+        self._opened: list[Searcher] = []
+        self._lock = threading.Lock()
+
+    @property
+    def searcher(self) -> Searcher:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self._local.searcher = self._index.searcher()
+            with self._lock:
+                self._opened.append(searcher)
+        return searcher
+
+    def close(self) -> None:
+        with self._lock:
+            for searcher in self._opened:
+                searcher.close()
+            self._opened.clear()
 
 
 class ArchiveIndex:
@@ -255,7 +277,7 @@ class _Opened:
         self.where = where
         self.generation = index.latest_generation()
         self.opened_at = time.monotonic()
-        self.snapshot = Snapshot(index.searcher(), text)
+        self.snapshot = Snapshot(index, text)
         self.users = 0
         self.retired = False
 
@@ -270,7 +292,7 @@ class _Opened:
 
     def close_if_unused(self) -> None:
         if self.retired and self.users == 0:
-            self.snapshot.searcher.close()
+            self.snapshot.close()
 
 
 def get_record(archive_index: ArchiveIndex, file: str) -> Record | None:

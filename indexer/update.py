@@ -11,29 +11,22 @@ index meanwhile.
 
 from __future__ import annotations
 
-import hashlib
-import multiprocessing
-import os
 import shutil
-import threading
-import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from .archive import content_hash, scan_archive, shown_name
 from .durable import fsync_path
 from .errors import ReportReadError
-from .extract import build_record
 from .extraction_version import extraction_fingerprint
 from .lastgood import keep_last_good, last_good_dir
 from .manifest import generation_files, only_text_index, read_manifest, write_manifest
-from .overrides import sidecar_path
-from .reading import is_report
-from .schema import entry_from_document, report_document, report_entry
+from .overrides import read_overrides, sidecar_path
+from .schema import entry_from_document
 from .status import FailedFile, IndexStatus, now_utc, write_status
 from .store import is_current, live_damage, open_writable, read_meta, update_lock
 from .textindex import (
@@ -44,9 +37,9 @@ from .textindex import (
     text_dir,
     write_text_index,
 )
+from .workers import read_all
 
 BATCH_FILES = 500  # a killed first build keeps all but its last batch (batches double)
-_POOL_THRESHOLD = 16  # fewer files than this are read in-process: a pool costs more
 
 # Called once per file with its archive-relative name and what happened to it:
 # "added", "updated", "unchanged", "removed" or "failed".
@@ -90,28 +83,6 @@ class UpdateSummary:
         )
 
 
-def archive_files(archive: Path) -> dict[str, Path]:
-    """Report files below `archive` by their archive-relative name, in name order."""
-    if not archive.is_dir():
-        raise FileNotFoundError(f"archive folder {archive} does not exist")
-    found = {}
-    for folder, _, names in os.walk(archive):
-        for name in names:
-            path = Path(folder, name)
-            if is_report(path):
-                found[path.relative_to(archive).as_posix()] = path
-    return dict(sorted(found.items()))
-
-
-def content_hash(path: Path) -> str:
-    """What decides whether a report needs re-indexing: its bytes and its corrections."""
-    digest = hashlib.sha256(path.read_bytes())
-    sidecar = sidecar_path(path)
-    if sidecar.is_file():
-        digest.update(b"\0corrections\0" + sidecar.read_bytes())
-    return digest.hexdigest()
-
-
 def update_index(
     archive: Path,
     index_dir: Path,
@@ -128,7 +99,8 @@ def update_index(
     """
     report = progress or (lambda name, outcome: None)
     with update_lock(index_dir):
-        files = archive_files(archive)
+        scan = scan_archive(archive)
+        files = scan.files
         summary = UpdateSummary()
         summary.rebuilt = full or _needs_rebuild(index_dir, summary, verify)
         # A rebuild of a live (or damaged) index is written beside it, then swapped in.
@@ -136,8 +108,9 @@ def update_index(
         target = index_dir.with_name(index_dir.name + ".rebuild") if beside else index_dir
         if summary.rebuilt:
             shutil.rmtree(target, ignore_errors=True)
+        summary.failed.extend(scan.refused)
         writing = _Writing(open_writable(target), target, keep_last_good=not beside)
-        _apply(writing, archive, files, summary, report, batch_files)
+        _apply(writing, archive, files, scan.held, summary, report, batch_files)
         generation = writing.ix.latest_generation()
         if not text_dir(target, generation).exists():
             writing.publish()
@@ -241,11 +214,15 @@ def _apply(
     writing: _Writing,
     archive: Path,
     files: dict[str, Path],
+    held: set[str],
     summary: UpdateSummary,
     report: ProgressCallback,
     batch_files: int,
 ) -> None:
-    """Write the changes, committing after `batch_files` reports or more, and at the end."""
+    """Write the changes, committing after `batch_files` reports or more, and at the end.
+
+    Reports in `held` are not in `files` but keep their indexed version.
+    """
     indexed = _indexed_hashes(writing.ix)
     rules = extraction_fingerprint()
     summary.reextracted = any(not h.endswith(f":{rules}") for h in indexed.values())
@@ -254,10 +231,11 @@ def _apply(
         try:
             # The extraction rules are part of what a report was indexed with.
             new_hash = f"{content_hash(path)}:{rules}"
-        except OSError as error:
-            summary.failed.append((name, f"cannot read file: {error.strerror or error}"))
+        except ReportReadError as error:
+            summary.failed.append((name, error.reason))
             report(name, "failed")
             continue
+        _check_sidecar(archive, path, summary)
         if new_hash == indexed.get(name):
             summary.unchanged += 1
             report(name, "unchanged")
@@ -266,14 +244,14 @@ def _apply(
     writer = writing.ix.writer()
     uncommitted = False
     try:
-        for name in sorted(set(indexed) - set(files)):
+        for name in sorted(set(indexed) - set(files) - held):
             writer.delete_by_term("file", name)
             writing.entries.pop(name, None)
             summary.removed.append(name)
             report(name, "removed")
             uncommitted = True
         since_commit = 0
-        for name, outcome in _read_all(archive, pending):
+        for name, outcome in read_all(archive, pending):
             if isinstance(outcome, str):
                 summary.failed.append((name, outcome))
                 report(name, "failed")
@@ -302,47 +280,14 @@ def _apply(
         writer.cancel()
 
 
-Outcome = tuple[dict, ReportEntry] | str  # the documents, or why the file failed
-
-
-def _read_all(archive: Path, pending: list[tuple[str, str]]) -> Iterator[tuple[str, Outcome]]:
-    """Read the pending reports, in worker processes when there are many."""
-    jobs = [(archive, name, new_hash) for name, new_hash in pending]
-    if len(jobs) < _POOL_THRESHOLD or (os.cpu_count() or 1) < 2:
-        yield from map(_read_one, jobs)
-        return
-    # Not fork: a forked worker would inherit the update lock and, if this process were
-    # killed, keep holding it (and wait forever on the work queue).
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=os.cpu_count(),
-        mp_context=context,
-        initializer=_exit_with_parent,
-        initargs=(os.getpid(),),
-    ) as pool:
-        yield from pool.map(_read_one, jobs, chunksize=16)
-
-
-def _exit_with_parent(parent: int) -> None:
-    """In a worker: end when the update that started it is gone (killed, say)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def _read_one(job: tuple[Path, str, str]) -> tuple[str, Outcome]:
-    archive, name, new_hash = job
+def _check_sidecar(archive: Path, report: Path, summary: UpdateSummary) -> None:
+    """Name a broken sidecar as failed at every run until it is fixed: its report is indexed
+    without it (and, its hash unchanged, not read again), so only this check remembers it."""
     try:
-        record = build_record(archive / name, archive)
+        read_overrides(report)
     except ReportReadError as error:
-        return name, error.reason
-    except OSError as error:
-        return name, f"cannot read file: {error.strerror or error}"
-    return name, (report_document(record, new_hash), report_entry(record))
+        reason = f"corrections file ignored, {report.name} is indexed without it: {error.reason}"
+        summary.failed.append((shown_name(sidecar_path(report), archive), reason))
 
 
 def _swap_in(rebuilt: Path, live: Path) -> None:

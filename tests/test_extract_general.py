@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexer import ReportReadError, build_record
+from indexer.overrides import read_overrides
 
 BODY = (
     "一、主要举措和成效\n（一）加强组织领导。镇党委高度重视。\n"
@@ -228,8 +229,12 @@ def test_broken_sidecar_is_reported_by_name(write_txt, tmp_path, sidecar, reason
     report = write_txt(BODY, name="r.txt")
     (tmp_path / "r.txt.meta.toml").write_text(sidecar)
     with pytest.raises(ReportReadError, match="r.txt.meta.toml") as caught:
-        build_record(report)
+        read_overrides(report)
     assert reason in caught.value.reason
+    # The report itself is still read, as extracted, with the sidecar named in a warning.
+    record = build_record(report)
+    assert record.passages and all(e.source != "override" for e in record.evidence.values())
+    assert [w for w in record.warnings if "r.txt.meta.toml" in w and reason in w]
 
 
 @pytest.mark.parametrize(

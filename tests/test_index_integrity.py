@@ -10,13 +10,14 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from indexer.lastgood import last_good_dir
 from indexer.search import SearchRequest, search
-from indexer.store import ArchiveIndex, open_readable
+from indexer.store import ArchiveIndex, get_record, open_readable
 from indexer.textindex import text_dir
 from indexer.update import update_index
 
@@ -172,3 +173,30 @@ def test_a_generation_left_without_its_manifest_is_sealed_by_the_next_run(tmp_pa
     summary = update_index(archive, index_dir)
     assert summary.unchanged == 5 and not summary.repairs
     assert (index_dir / f"manifest-{generation}.json").exists()
+
+
+def test_threads_share_one_archive_index(tmp_path):
+    """A Whoosh searcher is not thread-safe: each thread of a server gets its own."""
+    index_dir = tmp_path / "index"
+    update_index(make_archive(tmp_path / "archive", 30), index_dir)
+    archive_index = ArchiveIndex(index_dir)
+    errors: list[str] = []
+    seen: set[int] = set()
+
+    def work() -> None:
+        with archive_index.searcher() as searcher:
+            seen.add(id(searcher))
+        for query in ["法治", "普法 宣传", "信访 OR 上访"] * 20:
+            try:
+                for hit in search(archive_index, SearchRequest(query=query)).results:
+                    assert get_record(archive_index, hit.file).file == hit.file
+            except Exception as error:  # noqa: BLE001 - every failure is collected
+                errors.append(repr(error))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    archive_index.close()
+    assert errors == [] and len(seen) == 4

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from urllib.parse import quote, urlencode
 
 import lxml.html
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from indexer import update_index
 from web import create_app
@@ -134,3 +137,45 @@ def test_relative_folders_are_taken_from_the_current_directory(web_archive, monk
     assert app.config["ARCHIVE_DIR"] == archive
     with app.test_client().get("/file/samples/002_c95c61ecb8064d92.txt") as response:
         assert response.status_code == 200
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    values=st.dictionaries(
+        st.sampled_from(
+            ["q", "town", "county", "year_from", "year_to", "section", "sort", "page", "x"]
+        ),
+        st.text(max_size=30),
+        max_size=5,
+    )
+)
+def test_no_query_string_gets_a_500(client, values):
+    query = urlencode(values)
+    for prefix in ("/", "/api/search"):
+        assert client.get(f"{prefix}?{query}").status_code in (200, 400), query
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(path=st.text(min_size=1, max_size=40))
+def test_no_report_path_gets_a_500(client, path):
+    for prefix in ("/report/", "/file/", "/api/report/"):
+        response = client.get(prefix + quote(path), follow_redirects=True)
+        assert response.status_code in (200, 404), path
+        response.close()
+
+
+def test_an_empty_archive_has_pages_too(tmp_path):
+    (tmp_path / "archive").mkdir()
+    update_index(tmp_path / "archive", tmp_path / "index")
+    app = create_app({"INDEX_DIR": tmp_path / "index", "ARCHIVE_DIR": tmp_path / "archive"})
+    client = app.test_client()
+    welcome = lxml.html.fromstring(client.get("/").data.decode())
+    assert "共有 0 份报告" in text(welcome.xpath("//p[@class='lead']")[0])
+    for url in ("/?q=法治", "/?section=problems", "/overview"):
+        assert client.get(url).status_code == 200
+    overview = lxml.html.fromstring(client.get("/overview").data.decode())
+    assert "还没有知道镇名的报告" in text(overview)

@@ -89,8 +89,13 @@ def test_results_show_title_place_section_path_and_every_match_marked(client, ar
     }
     places = {text(r.xpath(".//p[@class='place']")[0]) for r in results}
     assert places == {"青山镇 · 城口县 · 2019 年", "青山镇 · 城口县 · 2021 年"}
-    paths = [text(p) for p in doc.xpath("//p[@class='section-path']")]
-    assert "一、主要工作 › （一）推进网格化调解。" in paths
+    shown = {
+        text(p.xpath("./p[@class='text']")[0]).removeprefix("¶")[:12]: text(p.xpath("./p")[0])
+        for p in doc.xpath("//div[@class='passage']")
+    }
+    # A passage that starts with its heading shows only the headings above it.
+    assert shown["（一）推进网格化调解。全"] == "一、主要工作"
+    assert shown["全镇推行网格化调解机制，"] == "一、主要工作"
     for passage in doc.xpath("//div[@class='passage']/p[@class='text']"):
         marks = passage.xpath(".//mark")
         assert marks and all(text(mark) == WEB_WORD for mark in marks)
@@ -405,3 +410,19 @@ def test_report_links_built_directly_equal_url_for(web_app, file):
 
     with web_app.test_request_context("/"):
         assert report_path(file) == url_for("pages.report", file=file)
+
+
+def test_sections_can_be_chosen_by_words_of_their_heading(client, archive_index):
+    doc = page(client, "/?q=法治&county=城口县")
+    (form,) = doc.xpath("//section[contains(@class, 'facet-category')]//form[@class='by-name']")
+    hidden = {i.get("name"): i.get("value") for i in form.xpath(".//input[@type='hidden']")}
+    assert hidden == {"q": "法治", "county": "城口县"}
+    assert form.xpath(".//input[@type='search']/@name") == ["section"]
+    chosen = page(client, "/?q=法治&county=城口县&section=存在的问题")
+    expected = search(
+        archive_index, SearchRequest(query="法治", county="城口县", section="存在的问题")
+    )
+    assert totals(chosen) == (expected.total_reports, expected.total_passages) != (0, 0)
+    assert "章节：存在的问题" in text(chosen.xpath("//p[@class='chosen-all']")[0])
+    for path in chosen.xpath("//p[@class='section-path']"):
+        assert "存在的问题" in text(path)

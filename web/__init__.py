@@ -4,13 +4,13 @@
 pays the first open at start, not on a user's first search) and keeps it in
 `app.extensions["fazhi"]` (`index.py` hands it to views). Pages are the blueprint in
 `views.py`, the JSON API the one in `api.py`. The URL is the whole state of a search:
-`state.py` reads it and builds every link by adding or removing parameters. `facets.py`,
-`highlight.py`, `outline.py`, `overview.py` and `charts.py` turn search results and records
-into plain data (pieces of text to mark, blocks of an outline, bars with their geometry)
-that the autoescaped Jinja templates only lay out; no HTML is built in Python. `errors.py`
-turns every failure into a Chinese page (or a JSON error under /api/), never a traceback,
-and `security.py` adds the headers every response carries. Only `static/app.js` runs in
-the browser, and every page works without it.
+`state.py` reads it and builds every link by adding or removing parameters. `results.py`,
+`facets.py`, `highlight.py`, `outline.py`, `metadata.py`, `overview.py` and `charts.py` turn search
+results and records into plain data (pieces of text to mark, blocks of an outline, bars
+with their geometry) that the autoescaped Jinja templates only lay out; no HTML is built in
+Python. `errors.py` turns every failure into a Chinese page (or a JSON error under /api/),
+never a traceback, and `security.py` adds the headers every response carries. Only
+`static/app.js` runs in the browser, and every page works without it.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from flask import Flask
 from indexer import ArchiveIndex, IndexUnavailable, default_archive_dir, default_index_dir
 
 from . import api, errors, security, state, views
+from .index import EXTENSION
 
 CONFIG_ENV = "FAZHI_WEB_CONFIG"
-EXTENSION = "fazhi"
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -12,7 +12,7 @@ from indexer import CATEGORIES, SearchResults
 
 from .state import SearchState, url_with
 
-SHOWN_VALUES = 10  # the rest of a facet folds away under “其余 N 项”
+SHOWN_VALUES = 10  # the rest of a facet folds away under “其余 N 项” (years are all shown)
 LISTED_VALUES = (
     100  # a longer facet (a thousand towns) lists the largest; a name box finds the rest
 )
@@ -45,11 +45,11 @@ class FacetGroup:
 
     @property
     def shown(self) -> list[FacetValue]:
-        return self.values[:SHOWN_VALUES]
+        return self.values if self.name == "year" else self.values[:SHOWN_VALUES]
 
     @property
     def folded(self) -> list[FacetValue]:
-        return self.values[SHOWN_VALUES:LISTED_VALUES]
+        return [] if self.name == "year" else self.values[SHOWN_VALUES:LISTED_VALUES]
 
     @property
     def unlisted(self) -> int:

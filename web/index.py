@@ -6,6 +6,8 @@ from flask import current_app
 
 from indexer import ArchiveIndex
 
+EXTENSION = "fazhi"  # the key of the open index in app.extensions
+
 
 def archive_index() -> ArchiveIndex:
-    return current_app.extensions["fazhi"]
+    return current_app.extensions[EXTENSION]

@@ -41,10 +41,6 @@ class TownRow:
     def href(self) -> str:
         return fresh_search_url(town=self.town)
 
-    @property
-    def gaps(self) -> int:
-        return sum(cell.state == "gap" for cell in self.cells)
-
 
 @dataclass
 class CountyGroup:

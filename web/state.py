@@ -44,7 +44,7 @@ class SearchState:
         """Nothing asked yet: the welcome page, not an error."""
         return not self.q.strip() and not self.filtered
 
-    def search_request(self, passages_per_report: int = 3) -> SearchRequest:
+    def search_request(self) -> SearchRequest:
         return SearchRequest(
             query=self.q,
             town=self.town,
@@ -55,7 +55,6 @@ class SearchState:
             sort=self.sort,
             limit=PAGE_SIZE,
             offset=(self.page - 1) * PAGE_SIZE,
-            passages_per_report=passages_per_report,
         )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import PurePosixPath
 
 from flask import (
@@ -16,12 +15,10 @@ from flask import (
 )
 
 from indexer import (
-    METADATA_FIELDS,
     IndexUnavailable,
     QueryError,
     Record,
     SearchRequest,
-    SearchResults,
     archive_reports,
     get_record,
     search,
@@ -29,30 +26,16 @@ from indexer import (
 from indexer.normalize import normalize
 
 from .facets import chosen_filters, facet_groups
-from .highlight import match_spans, pieces, snippet
 from .index import archive_index
-from .outline import build_outline, passage_anchor
+from .metadata import metadata_rows
+from .outline import build_outline
 from .overview import build_overview
-from .state import MAX_PAGE, PAGE_SIZE, SearchState, read_state, url_with
+from .results import hit_view, pager
+from .state import SearchState, read_state
 
 pages = Blueprint("pages", __name__)
 
 EXAMPLES = ["小事不出村", '"法治 宣传"', "信访 OR 上访", "普法 -禁毒", "扫黑除恶"]
-FIELD_LABELS = {
-    "title": "标题",
-    "town": "镇/街道",
-    "county": "县/区",
-    "province": "省",
-    "year": "年份",
-}
-SOURCE_LABELS = {
-    "title": "标题",
-    "opening": "开头",
-    "document name": "引用文件名",  # 《中共威信县委…》
-    "body": "正文",
-    "override": "人工更正",
-}
-PAGER_WINDOW = 2
 
 
 @pages.get("/")
@@ -71,10 +54,10 @@ def search_page() -> tuple[str, int] | str:
         "search.html",
         state=state,
         results=results,
-        hits=[_hit_view(hit) for hit in results.results],
+        hits=[hit_view(hit) for hit in results.results],
         facets=facet_groups(results, state),
         chosen=chosen_filters(state),
-        pager=_pager(results, state),
+        pager=pager(results, state),
         relaxed=results.relaxed,
     )
 
@@ -94,49 +77,6 @@ def _welcome() -> dict:
     }
 
 
-def _hit_view(hit) -> dict:
-    """A result with its passages cut into pieces for <mark>, and the passages not shown."""
-    passages = []
-    for passage in hit.passages:
-        start, end = snippet(passage.text, passage.highlights)
-        passages.append(
-            {
-                "section": passage.section,
-                "pieces": pieces(passage.text, passage.highlights, start, end),
-                "cut_before": start > 0,
-                "cut_after": end < len(passage.text),
-                "anchor": passage_anchor(passage.position),
-            }
-        )
-    return {
-        "hit": hit,
-        "passages": passages,
-        "more": hit.matched_passages - len(hit.passages),
-        "place": " · ".join(
-            str(part)
-            for part in (hit.town, hit.county, f"{hit.year} 年" if hit.year else None)
-            if part
-        )
-        or "镇、县、年份不明",
-    }
-
-
-def _pager(results: SearchResults, state: SearchState) -> dict | None:
-    pages = min(math.ceil(results.total_reports / PAGE_SIZE), MAX_PAGE)
-    if pages <= 1 and state.page == 1:
-        return None
-    around = range(max(1, state.page - PAGER_WINDOW), min(pages, state.page + PAGER_WINDOW) + 1)
-    numbers = sorted({1, pages, *around} - {0})
-    return {
-        "page": state.page,
-        "pages": pages,
-        "links": [(n, url_with(page=n)) for n in numbers],
-        "previous": url_with(page=state.page - 1) if state.page > 1 else None,
-        "next": url_with(page=state.page + 1) if state.page < pages else None,
-        "past_end": state.page > pages,
-    }
-
-
 @pages.get("/report/<path:file>")
 def report(file: str) -> str:
     record = _record_or_404(file)
@@ -153,7 +93,7 @@ def report(file: str) -> str:
         "report.html",
         record=record,
         name=PurePosixPath(record.file).name,
-        metadata=_metadata(record),
+        metadata=metadata_rows(record),
         outline=outline,
         query=query,
         query_error=query_error,
@@ -166,29 +106,6 @@ def _record_or_404(file: str) -> Record:
     if record is None:
         abort(404, description=f"索引中没有报告“{file[:200]}”。")
     return record
-
-
-def _metadata(record: Record) -> list[dict]:
-    rows = []
-    for name in METADATA_FIELDS:
-        evidence = record.evidence.get(name)
-        value = getattr(record, name)
-        rows.append(
-            {
-                "label": FIELD_LABELS[name],
-                "value": value,
-                "phrase": evidence.phrase if evidence else None,
-                "phrase_pieces": _phrase_pieces(evidence.phrase, value) if evidence else [],
-                "source": SOURCE_LABELS.get(evidence.source, evidence.source) if evidence else None,
-                "override": bool(evidence and evidence.source == "override"),
-            }
-        )
-    return rows
-
-
-def _phrase_pieces(phrase: str, value: object) -> list:
-    """The evidence phrase with the value it gave marked, when it appears as written."""
-    return pieces(phrase, match_spans(phrase, [normalize(str(value))]) if value else [])
 
 
 def _same_town(record: Record) -> list:

@@ -17,6 +17,8 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   var marks = text.querySelectorAll("mark");
   var current = -1;
+  previous.hidden = false;
+  next.hidden = false;
 
   function show(index) {
     if (!marks.length) {
