@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.query import ParsedQuery
-from indexer.records import CATEGORIES
+from indexer.vocabulary import CATEGORY_BITS, FIRST_YEAR, LAST_YEAR
 
 from .queries import Query
 
-CATEGORY_BITS = {name: 1 << i for i, name in enumerate(CATEGORIES)}
 TOP_REPORTS, TOP_PASSAGES = 10, 3
 MIN_TRIGRAM = 3
 
@@ -82,7 +81,7 @@ class ScanIndex:
         if query.town:
             reports = {r for r in reports if self.towns[r] and self.towns[r].startswith(query.town)}
         if query.year_from or query.year_to:
-            low, high = query.year_from or 1, query.year_to or 9999
+            low, high = query.year_from or FIRST_YEAR, query.year_to or LAST_YEAR
             reports = {r for r in reports if self.years[r] and low <= self.years[r] <= high}
         if not (query.town or query.year_from or query.year_to or query.section):
             return range(len(self.texts))
@@ -232,7 +231,7 @@ class Fts5Index:
             params += [len(query.town), query.town]
         if query.year_from or query.year_to:
             conditions.append("year BETWEEN ? AND ?")
-            params += [query.year_from or 1, query.year_to or 9999]
+            params += [query.year_from or FIRST_YEAR, query.year_to or LAST_YEAR]
         if query.section:
             conditions.append("(cats & ?) != 0")
             params.append(CATEGORY_BITS[query.section])

@@ -184,8 +184,7 @@ def extract_reports(archive: Path, out: Path) -> dict:
     from indexer.errors import ReportReadError
     from indexer.extract import build_record
     from indexer.normalize import normalize
-
-    from .baselines import CATEGORY_BITS
+    from indexer.vocabulary import CATEGORY_BITS
 
     started = time.perf_counter()
     reports, failed = [], []

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = sorted((ROOT / "archive").glob("*.txt"))
+SAMPLES = sorted((ROOT / "tests" / "data" / "samples").glob("*.txt"))
 MB = 1 << 20
 _PARAGRAPH = "<w:p><w:r><w:t>依法行政，推进法治政府建设。</w:t></w:r></w:p>".encode()
 
@@ -38,7 +38,7 @@ class Probe:
     """What a row runs: the product's command (after `python -m indexer`) on its archive."""
 
     input: str
-    command: str = "update"  # or "inspect FILE"
+    command: str = "update"  # or "inspect FILE", or "scenario NAME" (bench/probe_scenarios.py)
     env: dict[str, str] = field(default_factory=dict)
     extra_good: list[str] = field(default_factory=list)  # good reports the row adds
 
@@ -125,6 +125,20 @@ def row_7(archive: Path, work: Path) -> Probe:
     return Probe("inspect a 50 MB .txt", command=f"inspect {path}")
 
 
+def row_9(archive: Path, work: Path) -> Probe:
+    return Probe(
+        "4 processes searching while 40 small updates commit (1,000 reports)",
+        command="scenario commit-race",
+    )
+
+
+def row_10(archive: Path, work: Path) -> Probe:
+    return Probe(
+        "killed update, then tables.json and passages.txt truncated to 50%",
+        command="scenario damaged",
+    )
+
+
 def row_8(archive: Path, work: Path) -> Probe:
     path = archive / "many.docx"
     path.write_bytes(_docx_with_body(b"<w:p/>", 3_000_000))
@@ -159,6 +173,8 @@ ROWS: dict[str, Callable[[Path, Path], Probe]] = {
     "7": row_7,
     "8": row_8,
     "8b": row_8b,
+    "9": row_9,
+    "10": row_10,
 }
 
 
@@ -216,22 +232,24 @@ def run_row(name: str, timeout: float, work: Path) -> tuple[Probe, Outcome]:
     for sample in SAMPLES:
         shutil.copy(sample, archive / sample.name)
     probe = ROWS[name](archive, work)
-    args = probe.command.split(" ", 1)
-    if args[0] == "update":
+    args = ["-m", "indexer", *probe.command.split(" ", 1)]
+    if args[2] == "update":
         args += ["--archive", str(archive), "--index", str(index)]
+    if args[2] == "scenario":
+        args = ["-m", "bench.probe_scenarios", args[3], str(archive), str(index)]
     outcome = _run(args, {**os.environ, **probe.env}, timeout, work)
-    if args[0] == "update":
+    if args[2] == "update":
         good = {sample.name for sample in SAMPLES} | set(probe.extra_good)
         outcome.found = _found(index, good, work)
     return probe, outcome
 
 
 def _run(args: list[str], env: dict, timeout: float, work: Path) -> Outcome:
-    """Run `python -m indexer ARGS`, killing its process group past `timeout` seconds."""
+    """Run `python ARGS`, killing its process group past `timeout` seconds."""
     with open(work / "stdout", "wb") as out, open(work / "stderr", "wb") as err:
         started = time.monotonic()
         child = subprocess.Popen(
-            [sys.executable, "-m", "indexer", *args],
+            [sys.executable, *args],
             cwd=ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -262,7 +280,9 @@ def _run(args: list[str], env: dict, timeout: float, work: Path) -> Outcome:
     failed = [line for line in stderr if line.startswith("failed: ") and ": " in line[8:]]
     if not failed and child.returncode not in (0, None):
         failed = [line for line in stderr if line.strip()][-1:]  # a traceback's last line
-    return Outcome(seconds, usage.ru_maxrss / 1024, state, failed, "-")
+    said = (work / "stdout").read_text("utf-8", "replace").strip().splitlines()
+    found = said[-1] if args[1] == "bench.probe_scenarios" and said else "-"
+    return Outcome(seconds, usage.ru_maxrss / 1024, state, failed, found)
 
 
 def _found(index: Path, good: set[str], work: Path) -> str:

@@ -8,7 +8,7 @@ from .coverage import ReportKey, archive_reports
 from .errors import ReportReadError
 from .extract import build_record
 from .query import QueryError
-from .records import CATEGORIES, METADATA_FIELDS, Evidence, Passage, Record, Section
+from .records import METADATA_FIELDS, Evidence, Passage, Record, Section
 from .search import (
     SORTS,
     FacetValue,
@@ -28,9 +28,14 @@ from .store import (
     get_record,
 )
 from .update import UpdateSummary, update_index
+from .vocabulary import CATEGORIES, FIRST_YEAR, LAST_YEAR, MAX_RESULTS, SECTION_SEPARATOR
 
 __all__ = [
     "CATEGORIES",
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "MAX_RESULTS",
+    "SECTION_SEPARATOR",
     "METADATA_FIELDS",
     "SORTS",
     "ArchiveIndex",

@@ -11,8 +11,10 @@ subheading inherits its parent's parts unless its own words name a part outright
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .normalize import normalize
+from .vocabulary import CATEGORIES
 
 _NAMED_PARTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("leadership", re.compile(r"第一责任人|主要负责人.{0,6}(职责|责任)|述法")),
@@ -35,28 +37,12 @@ _OUTRIGHT = {
 }
 # 解决群众急难愁盼问题 is a measure taken, not a problem reported.
 _SOLVED_PROBLEMS = re.compile(r"(解决|化解|整改|处理|排查)[^，,。、]{0,10}问题")
-_CATEGORY_ORDER = ("measures", "leadership", "problems", "plans", "other")
-# Heading words that follow the part's name in the Chinese names users type, e.g. 问题不足.
-ALIASES: dict[str, str] = {
-    "举措成效": "measures",
-    "主要举措": "measures",
-    "工作成效": "measures",
-    "第一责任人": "leadership",
-    "第一责任人职责": "leadership",
-    "责任人": "leadership",
-    "问题不足": "problems",
-    "存在问题": "problems",
-    "不足和原因": "problems",
-    "问题": "problems",
-    "下步打算": "plans",
-    "工作打算": "plans",
-    "工作计划": "plans",
-    "主要安排": "plans",
-    "其他": "other",
-    "其他情况": "other",
-}
+_CATEGORY_ORDER = tuple(CATEGORIES)
 
 
+# Headings repeat (一、主要举措和成效 in most reports, hundreds of times in a pasted archive):
+# the parts of each are worked out once.
+@lru_cache(maxsize=4096)
 def named_parts(heading: str) -> tuple[str, ...]:
     """The parts a heading's own words name, in the official order."""
     words = normalize(heading).rstrip("。.：:；;").replace("上一年度", "")
@@ -65,12 +51,14 @@ def named_parts(heading: str) -> tuple[str, ...]:
 
 
 def top_level_categories(heading: str, after_problems_or_plans: bool) -> tuple[str, ...]:
-    parts = tuple(p for p in named_parts(heading) if p != "measures") or named_parts(heading)
+    named = named_parts(heading)
+    parts = tuple(p for p in named if p != "measures") or named
     if parts:
         return parts
     return ("other",) if after_problems_or_plans else ("measures",)
 
 
+@lru_cache(maxsize=4096)
 def subheading_categories(heading: str, parent: tuple[str, ...]) -> tuple[str, ...]:
     words = normalize(heading)
     own = tuple(name for name, pattern in _OUTRIGHT.items() if pattern.search(words))

@@ -1,15 +1,22 @@
 """The `fazhi-index` command (also `python -m indexer`): a thin layer over the library.
 
 Each command calls one library function and turns its errors into a message and an exit
-status: 0 success, 1 a file failed or a query could not be read, 2 bad usage.
+status: 0 success, 1 a file failed or a query could not be read, 2 bad usage. No input
+shows a traceback: an error nobody foresaw is one line naming it (FAZHI_DEBUG=1 shows the
+traceback).
 """
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
+import string
 import sys
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 from tqdm import tqdm
@@ -18,8 +25,8 @@ from .archive import archive_files
 from .errors import ReportReadError
 from .extract import build_record
 from .query import QueryError
-from .records import CATEGORIES, METADATA_FIELDS, Record
-from .search import SORTS, SearchRequest, search
+from .records import METADATA_FIELDS, Record
+from .search import SORTS, SearchRequest, SearchResults, search
 from .store import (
     ARCHIVE_ENV,
     INDEX_ENV,
@@ -30,11 +37,81 @@ from .store import (
     default_index_dir,
 )
 from .update import UpdateSummary, update_index
+from .vocabulary import CATEGORIES, MAX_RESULTS, SECTION_SEPARATOR
 
 INDEX_HELP = f"Index folder (default: ${INDEX_ENV} or var/index)."
 
 
-@click.group()
+class _Main(click.Group):
+    """The command group, turning an unforeseen error into one line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, EOFError):
+            raise
+        except Exception as error:
+            if os.environ.get("FAZHI_DEBUG"):
+                raise
+            raise click.ClickException(
+                f"unexpected error: {type(error).__name__}: {error} "
+                "(please report it; FAZHI_DEBUG=1 shows the traceback)"
+            ) from error
+
+
+class _SearchCommand(click.Command):
+    """`search`, reading '-禁毒 普法' as its query where click would see the options -禁 -毒.
+
+    An argument of a dash and a character that is neither an ASCII letter nor a dash cannot
+    be an option: it is moved behind a `--`, so it works wherever it stands.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" not in args:
+            valued = {
+                name
+                for param in self.params
+                if isinstance(param, click.Option) and not param.is_flag
+                for name in param.opts
+            }
+            words = [
+                i
+                for i, arg in enumerate(args)
+                if _dash_query(arg) and not (i and args[i - 1] in valued)
+            ]
+            if words:
+                rest = [arg for i, arg in enumerate(args) if i not in words]
+                args = [*rest, "--", *(args[i] for i in words)]
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as error:
+            if error.option_name.startswith("--"):
+                raise
+            hint = "A query that starts with - goes after --: fazhi-index search -- '-word other'"
+            raise click.NoSuchOption(
+                error.option_name, f"{error.message} {hint}", error.possibilities, ctx
+            ) from error
+
+
+def _dash_query(arg: str) -> bool:
+    """-禁毒, -"法治 宣传", -2021: a dash the options -a, --all never start with."""
+    return len(arg) > 1 and arg[0] == "-" and arg[1] not in string.ascii_letters + "-"
+
+
+def _utf8(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Reject text that was not UTF-8 on the command line (Python keeps its bytes as surrogates)."""
+    if value is not None:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise click.BadParameter(
+                f"not UTF-8 text ({value.encode('utf-8', 'surrogateescape')!r}); "
+                "check the terminal's encoding"
+            ) from error
+    return value
+
+
+@click.group(cls=_Main)
 def main() -> None:
     """Read township rule-of-law reports and keep a search index of them."""
 
@@ -133,16 +210,22 @@ def _print_update_summary(result: UpdateSummary) -> None:
     click.echo(result.line())
 
 
-@main.command("search")
+@main.command("search", cls=_SearchCommand)
 @click.argument("query", required=False, default="")
-@click.option("--town", help="Town, or the start of its name (庙坝).")
-@click.option("--county", help="County or district, or the start of its name.")
+@click.option("--town", callback=_utf8, help="Town, or the start of its name (庙坝).")
+@click.option("--county", callback=_utf8, help="County or district, or the start of its name.")
 @click.option("--year", type=int, help="Only reports on this year.")
 @click.option("--years", metavar="A-B", help="Only reports on years A to B (2019-2021).")
-@click.option("--section", help="A part (problems, 问题不足, plans…) or words of a heading.")
+@click.option(
+    "--section", callback=_utf8, help="A part (problems, 问题不足, plans…) or words of a heading."
+)
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option(
-    "--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Reports to show."
+    "--limit",
+    type=click.IntRange(1, MAX_RESULTS),
+    default=10,
+    show_default=True,
+    help="Reports to show.",
 )
 @click.option(
     "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), help=INDEX_HELP
@@ -150,8 +233,9 @@ def _print_update_summary(result: UpdateSummary) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option(
     "--queries",
-    type=click.File(encoding="utf-8"),
-    help="Run one query per line of this file; prints one JSON object per line.",
+    type=click.File("rb"),
+    help="Run one query per line of this UTF-8 file (- for standard input); prints one JSON "
+    "object per line, an error object for a line that cannot be read.",
 )
 def search_command(
     query: str,
@@ -164,7 +248,7 @@ def search_command(
     limit: int,
     index_dir: Path | None,
     as_json: bool,
-    queries,
+    queries: BinaryIO | None,
 ) -> None:
     """Search the index. Words are matched exactly as written; see the README for syntax.
 
@@ -188,22 +272,56 @@ def search_command(
     archive_index = ArchiveIndex(index_dir or default_index_dir())
     try:
         if queries:
-            for line in queries:
-                results = _run(archive_index, replace(request, query=line.rstrip("\n")))
-                click.echo(json.dumps(results, ensure_ascii=False))
+            if _run_batch(archive_index, request, queries):
+                sys.exit(1)
             return
-        results = _run(archive_index, request)
+        try:
+            results = _run(archive_index, request)
+        except QueryError as error:
+            raise click.ClickException(str(error)) from error
         click.echo(
-            json.dumps(results, ensure_ascii=False, indent=2) if as_json else render(results)
+            json.dumps(results.to_json(), ensure_ascii=False, indent=2)
+            if as_json
+            else render(results)
         )
     finally:
         archive_index.close()
 
 
-def _run(archive_index: ArchiveIndex, request: SearchRequest) -> dict:
+def _run_batch(archive_index: ArchiveIndex, request: SearchRequest, lines: Iterable[bytes]) -> int:
+    """One JSON line per query line; returns how many lines failed.
+
+    A line that is not UTF-8 or not a readable query gets {"line", "query", "error"} and the
+    batch goes on: one typo must not cost the other queries their results.
+    """
+    failed = 0
+    for number, raw in enumerate(lines, 1):
+        raw = raw.rstrip(b"\r\n")
+        if number == 1:
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+        try:
+            output = _run(archive_index, replace(request, query=_line_query(raw))).to_json()
+        except QueryError as error:
+            failed += 1
+            query = raw.decode("utf-8", "replace")
+            output = {"line": number, "query": query, "error": str(error)}
+        click.echo(json.dumps(output, ensure_ascii=False))
+    return failed
+
+
+def _line_query(raw: bytes) -> str:
     try:
-        return search(archive_index, request).to_json()
-    except (QueryError, IndexUnavailable) as error:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        reason = f"第 {error.start + 1} 个字节起不是 UTF-8 文本，请把文件存为 UTF-8。"
+        raise QueryError(reason) from error
+
+
+def _run(archive_index: ArchiveIndex, request: SearchRequest) -> SearchResults:
+    """Search; an index that cannot be opened stops the command with its message."""
+    try:
+        return search(archive_index, request)
+    except IndexUnavailable as error:
         raise click.ClickException(str(error)) from error
 
 
@@ -220,22 +338,21 @@ def _year_span(year: int | None, years: str | None) -> tuple[int | None, int | N
     return int(first), int(last)
 
 
-def render(results: dict) -> str:
+def render(results: SearchResults) -> str:
     """Results as text: each report, then its best passages with the matches in 【】."""
-    totals = f"matching reports: {results['total_reports']}, passages: {results['total_passages']}"
-    lines = [totals]
-    for term, parts in results["relaxed"].items():
+    lines = [f"matching reports: {results.total_reports}, passages: {results.total_passages}"]
+    for term, parts in results.relaxed.items():
         lines.append(f"(no exact match for {term}; showing reports with all of: {' '.join(parts)})")
-    for hit in results["results"]:
-        where = " ".join(str(v) for v in (hit["county"], hit["town"], hit["year"]) if v)
-        lines.append(f"\n{hit['title'] or hit['file']}  [{where}]  {hit['file']}")
-        for passage in hit["passages"]:
-            lines.append("  § " + (" › ".join(passage["section"]) or "(开头)"))
-            lines.append("    " + _marked(passage["text"], passage["highlights"]))
+    for hit in results.results:
+        where = " ".join(str(v) for v in (hit.county, hit.town, hit.year) if v)
+        lines.append(f"\n{hit.title or hit.file}  [{where}]  {hit.file}")
+        for passage in hit.passages:
+            lines.append("  § " + (SECTION_SEPARATOR.join(passage.section) or "(开头)"))
+            lines.append("    " + _marked(passage.text, passage.highlights))
     return "\n".join(lines)
 
 
-def _marked(text: str, spans: list) -> str:
+def _marked(text: str, spans: list[tuple[int, int]]) -> str:
     out, last = [], 0
     for start, end in spans:
         out += [text[last:start], "【", text[start:end], "】"]

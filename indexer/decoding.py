@@ -43,7 +43,8 @@ _LOW_SCORE = 0.7
 _MAX_CONTROL_SHARE = 0.05
 # One bad byte can cost UTF-8 up to four replacement characters.
 _MAX_BAD_CHARS = 8  # or one per 500 characters, whichever is more
-_ALLOWED_CONTROLS = frozenset("\t\n\r\f\v\x1a")  # \x1a: DOS end-of-file mark
+# Control characters (category Cc) but \t \n \v \f \r and \x1a, the DOS end-of-file mark.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x19\x1b-\x1f\x7f-\x9f]")
 
 
 def _is_cjk(ch: str) -> bool:
@@ -96,8 +97,9 @@ def _plausibility(text: str) -> tuple[float, int]:
 
 
 def _control_share(text: str) -> float:
-    bad = sum(1 for ch in text if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) == "Cc")
-    return bad / len(text) if text else 0.0
+    # One regex pass (Cc is U+0000-001F and U+007F-009F): a loop in Python took seconds on
+    # a 16 MB report.
+    return len(_CONTROLS.findall(text)) / len(text) if text else 0.0
 
 
 def _strict(data: bytes, codec: str) -> str | None:

@@ -38,9 +38,10 @@ def extract_record(file: str, document: SourceDocument) -> Record:
     heading_starts = {section.start for section in record.sections}
     opening = next((ln for ln in lines[title_lines:] if ln.start not in heading_starts), None)
     title_span = (title[0], title[1]) if title else None
-    found = find_places(text, normalize(text), title_span, opening)
+    norm = "\n".join(line.norm for line in lines)  # normalize(text), without a second pass
+    found = find_places(text, norm, title_span, opening)
     plans = [(s.start, s.end) for s in record.sections if "plans" in s.categories]
-    year = find_year(text, metadata_text(normalize(text)), title_span, opening, plans)
+    year = find_year(text, metadata_text(norm), title_span, opening, plans)
     if year:
         found["year"] = year
     if title:
@@ -62,41 +63,37 @@ def _lines(document: SourceDocument) -> list[Line]:
 
 
 def _sections(headings: list[Heading], text_length: int) -> list[Section]:
+    """Sections with their paths and parts, in document order.
+
+    A section ends where the next heading at its level or above begins, which is when that
+    heading closes it on the stack of open sections: one pass, linear in the headings.
+    """
     sections: list[Section] = []
+    ends: list[int] = []
     open_sections: list[int] = []  # indexes of the sections enclosing the current one
     seen_problems_or_plans = False
     for heading in headings:
         while open_sections and sections[open_sections[-1]].level >= heading.level:
-            open_sections.pop()
+            ends[open_sections.pop()] = heading.start
         if open_sections:
             parent = sections[open_sections[-1]]
-            names = categories.subheading_categories(heading.text, parent.categories)
-            if heading.line is None:  # an inline enumeration only inherits
-                names = parent.categories
+            path = (*parent.path, parent.heading)
+            names = parent.categories  # an inline enumeration (no line of its own) only inherits
+            if heading.line is not None:
+                names = categories.subheading_categories(heading.text, parent.categories)
         else:
+            path = ()
             names = categories.top_level_categories(heading.text, seen_problems_or_plans)
             seen_problems_or_plans |= bool({"problems", "plans"} & set(names))
-        path = tuple(sections[i].heading for i in open_sections)
         sections.append(
             Section(heading.text, heading.level, path, names, heading.start, text_length)
         )
+        ends.append(text_length)
         open_sections.append(len(sections) - 1)
-    return _with_ends(sections, text_length)
-
-
-def _with_ends(sections: list[Section], text_length: int) -> list[Section]:
-    """A section ends where the next heading at its level or above begins."""
-    result = []
-    for index, section in enumerate(sections):
-        end = next(
-            (s.start for s in sections[index + 1 :] if s.level <= section.level), text_length
-        )
-        result.append(
-            Section(
-                section.heading, section.level, section.path, section.categories, section.start, end
-            )
-        )
-    return result
+    return [
+        Section(s.heading, s.level, s.path, s.categories, s.start, end)
+        for s, end in zip(sections, ends, strict=True)
+    ]
 
 
 def _passages(lines: list[Line], sections: list[Section]) -> list[Passage]:

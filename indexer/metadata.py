@@ -229,8 +229,7 @@ def find_year(
     body = _PLAN_YEAR.sub(
         lambda m: " " * len(m.group(0)), _YEAR_RANGE.sub(lambda m: " " * len(m.group(0)), meta)
     )
-    for first, last in excluded:
-        body = body[:first] + " " * (last - first) + body[last:]
+    body = _blanked(body, excluded)
     years: dict[int, re.Match[str]] = {}
     for match in _YEAR.finditer(body):
         if _year(match):
@@ -239,3 +238,18 @@ def find_year(
         year, match = next(iter(years.items()))
         return Found(year, _context(text, match.start(), match.end(), "body"))
     return None
+
+
+def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each span (possibly nested or overlapping) replaced by as many spaces.
+
+    Built in one pass: blanking span by span copies the text once per span, which made a
+    large report with thousands of plans sections quadratic.
+    """
+    pieces, done = [], 0
+    for first, last in sorted(spans):
+        first = max(first, done)
+        if last > first:
+            pieces += [text[done:first], " " * (last - first)]
+            done = last
+    return "".join([*pieces, text[done:]])

@@ -25,6 +25,8 @@ _SCHEMES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("arabic_paren", re.compile(r"^\((\d{1,2})\)")),
     ("circled", re.compile(f"^([{CIRCLED}])")),
 )
+# What a numbered line can start with, besides a digit (\d): 第, a Chinese numeral, (, ①.
+_NUMBER_STARTS = frozenset("第一二三四五六七八九十(" + CIRCLED)
 _SCHEME_RANK = {name: rank for rank, (name, _) in enumerate(_SCHEMES)}
 _INLINE = re.compile(rf"(?:^|(?<=[。；;：:！？!?\s]))(?:({CHINESE_NUMERAL}+)是|([{CIRCLED}]))")
 _HEADING_END = re.compile(r"[。；;：:！？!?]")
@@ -69,6 +71,9 @@ def _inline_heading(run: str) -> str:
 
 def numbering_scheme(norm: str) -> tuple[str, int] | None:
     """The outline scheme and number a line starts with, such as ("chinese_paren", 2)."""
+    first = norm[:1]
+    if first not in _NUMBER_STARTS and not first.isdecimal():  # most lines: nothing to try
+        return None
     for name, pattern in _SCHEMES:
         match = pattern.match(norm)
         if match:
@@ -89,19 +94,22 @@ def _numbered_lines(lines: list[Line]) -> dict[int, tuple[str, int]]:
 
 
 def _promote_lost_autonumbers(numbered: dict[int, tuple[str, int]]) -> None:
-    """Read `1、` as `一、` where the Chinese top-level sequence is missing exactly that number."""
+    """Read `1、` as `一、` where the Chinese top-level sequence is missing exactly that number.
+
+    `numbered` is in line order, so one pointer into the top-level headings finds each
+    line's neighbours: linear, where searching them per line was quadratic in large reports.
+    """
     top = [(index, value) for index, (name, value) in numbered.items() if name == "chinese"]
     top_values = {value for _, value in top}
+    after = 0  # top[after] is the first top-level heading below the current line
     for index, (name, value) in list(numbered.items()):
+        while after < len(top) and top[after][0] <= index:
+            after += 1
         if name != "arabic" or value in top_values:
             continue
-        following = [v for i, v in top if i > index]
-        preceding = [v for i, v in top if i < index]
-        if (
-            following
-            and following[0] == value + 1
-            and (not preceding or preceding[-1] == value - 1)
-        ):
+        following = top[after][1] if after < len(top) else None
+        preceding = top[after - 1][1] if after else None
+        if following == value + 1 and (preceding is None or preceding == value - 1):
             numbered[index] = ("chinese", value)
             top_values.add(value)
 
@@ -136,7 +144,10 @@ def _with_inline(lines: list[Line], headings: list[Heading]) -> list[Heading]:
         for match in _INLINE.finditer(line.norm):
             value = ordinal(match.group(1) or match.group(2))
             if value == 1 or value == expected:
-                text = _inline_heading(line.text[match.start() :])
+                # Only the heading's length of the line matters: copying the rest made
+                # one long line with many enumerations quadratic.
+                run = line.text[match.start() : match.start() + MAX_INLINE_HEADING_CHARS + 1]
+                text = _inline_heading(run)
                 result.append(Heading(text, level, line.start + match.start(), None))
                 expected = value + 1
     return result

@@ -19,6 +19,7 @@ from pathlib import Path
 from .errors import ReportReadError
 from .files import read_bounded
 from .records import METADATA_FIELDS, Evidence, Record
+from .vocabulary import FIRST_YEAR, LAST_YEAR
 
 SIDECAR_SUFFIX = ".meta.toml"
 # Five short fields fit in a few hundred bytes; a bigger file is not a correction.
@@ -68,9 +69,12 @@ def _value(path: Path, name: str, value: object) -> str | int | None:
     if value == "":
         return None
     if name == "year":
-        if isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2100:
-            return value
-        raise ReportReadError(path, f"year must be a number such as 2021, not {value!r}")
+        if isinstance(value, int) and not isinstance(value, bool):
+            if FIRST_YEAR <= value <= LAST_YEAR:
+                return value
+        raise ReportReadError(
+            path, f"year must be a number from {FIRST_YEAR} to {LAST_YEAR}, not {value!r}"
+        )
     if isinstance(value, str):
         return value.strip() or None
     raise ReportReadError(path, f"{name} must be text in quotes, not {value!r}")

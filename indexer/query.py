@@ -52,6 +52,9 @@ def parse_query(query: str) -> ParsedQuery:
         )
     if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in query):
         raise QueryError("查询中含有控制字符，请删除后重试。")
+    if any("\ud800" <= ch <= "\udfff" for ch in query):
+        # Bytes that were not UTF-8, as Python hands them over from a command line.
+        raise QueryError("查询中含有无法识别的字节（不是 UTF-8 文本），请检查终端或文件的编码。")
     tokens = _tokens(query)
     if len(tokens) > MAX_TERMS * 2:
         raise QueryError(f"查询词太多，请不超过 {MAX_TERMS} 个。")

@@ -8,14 +8,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-CATEGORIES: dict[str, str] = {
-    "measures": "主要举措和成效",
-    "leadership": "第一责任人职责",
-    "problems": "存在的不足和原因",
-    "plans": "下一年度主要安排",
-    "other": "其他情况",
-}
-
 METADATA_FIELDS = ("title", "town", "county", "province", "year")
 
 

@@ -16,10 +16,10 @@ from whoosh import fields
 from .normalize import normalize
 from .records import Record
 from .textindex import ReportEntry, category_mask
+from .vocabulary import SECTION_SEPARATOR
 
 # Bump when the schema or what goes into a field changes: the next update rebuilds in full.
 SCHEMA_VERSION = 3
-SECTION_SEPARATOR = " › "
 
 
 def build_schema() -> fields.Schema:

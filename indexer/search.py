@@ -20,17 +20,24 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .analysis import words
-from .categories import ALIASES
 from .normalize import normalize
-from .query import ParsedQuery, QueryError, parse_query
-from .records import CATEGORIES, Record
-from .schema import SECTION_SEPARATOR, folded
+from .query import MAX_TERMS, ParsedQuery, QueryError, parse_query
+from .records import Record
+from .schema import folded
 from .sortedsets import difference, distinct, intersect, union
 from .store import ArchiveIndex, Snapshot
-from .textindex import CATEGORY_BITS, TextIndex
+from .textindex import TextIndex
+from .vocabulary import (
+    CATEGORIES,
+    CATEGORY_ALIASES,
+    CATEGORY_BITS,
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_RESULTS,
+    SECTION_SEPARATOR,
+)
 
 SORTS = ("relevance", "year")
-MAX_LIMIT = 100
 BM25_K1, BM25_B = 1.2, 0.75
 
 
@@ -101,7 +108,7 @@ def parse_section(value: str | None) -> SectionFilter | None:
     text = value.strip()
     if text.lower() in CATEGORIES:
         return SectionFilter(categories=(text.lower(),))
-    named = {normalize(name): key for name, key in ALIASES.items()}
+    named = {normalize(name): key for name, key in CATEGORY_ALIASES.items()}
     named.update({normalize(name): key for key, name in CATEGORIES.items()})
     if normalize(text) in named:
         return SectionFilter(categories=(named[normalize(text)],))
@@ -111,13 +118,13 @@ def parse_section(value: str | None) -> SectionFilter | None:
 def validate(request: SearchRequest) -> None:
     if request.sort not in SORTS:
         raise QueryError(f"排序方式只能是 {' 或 '.join(SORTS)}。")
-    if not 1 <= request.limit <= MAX_LIMIT:
-        raise QueryError(f"每页结果数应在 1 到 {MAX_LIMIT} 之间。")
+    if not 1 <= request.limit <= MAX_RESULTS:
+        raise QueryError(f"每页结果数应在 1 到 {MAX_RESULTS} 之间。")
     if request.offset < 0:
         raise QueryError("结果起始位置不能为负数。")
     for year in (request.year_from, request.year_to):
-        if year is not None and not 1900 <= year <= 2100:
-            raise QueryError(f"年份 {year} 不在 1900–2100 之间。")
+        if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+            raise QueryError(f"年份 {year} 不在 {FIRST_YEAR}–{LAST_YEAR} 之间。")
     if request.year_from and request.year_to and request.year_from > request.year_to:
         raise QueryError(f"年份范围 {request.year_from}–{request.year_to} 的起止颠倒了。")
 
@@ -141,25 +148,57 @@ def search(archive_index: ArchiveIndex, request: SearchRequest) -> SearchResults
 
 
 def _relaxed(parsed: ParsedQuery, run: _Search) -> tuple[ParsedQuery, dict] | None:
-    """Unquoted terms found nowhere, split into their jieba words (all of which must appear)."""
-    relaxed: dict[str, list[str]] = {}
-    for term in parsed.terms:
+    """Unquoted terms found nowhere, split into their jieba words (all of which must appear).
+
+    Only a term standing alone is relaxed (in an OR group its alternatives may still match).
+    The relaxed query keeps the parser's limit of MAX_TERMS terms: a long term can split into
+    over a hundred words, so each relaxed term keeps its longest word and the other words
+    compete for the remaining places, longest first (longer words say more, and are rarer),
+    then in query order. `relaxed` maps each term to the words kept, in their order.
+    """
+    found_nowhere = [
+        clause[0]
+        for clause in dict.fromkeys(parsed.clauses)
         # Two words of two characters at least: shorter terms are never split (nor is jieba
         # loaded for them).
-        if term not in parsed.quoted and len(term) >= 4 and len(run.found(term)) == 0:
-            # Single characters (的, 是, 不) would find nearly everything: only words count.
-            parts = [w for w in dict.fromkeys(words(term)) if len(w) > 1 and w != term]
-            if len(parts) > 1:
-                relaxed[term] = parts
-    if not relaxed:
+        if len(clause) == 1
+        and clause[0] not in parsed.quoted
+        and len(clause[0]) >= 4
+        and len(run.found(clause[0])) == 0
+    ]
+    candidates: dict[str, list[str]] = {}
+    for term in found_nowhere:
+        # Single characters (的, 是, 不) would find nearly everything: only words count.
+        parts = [w for w in dict.fromkeys(words(term)) if len(w) > 1 and w != term]
+        if len(parts) > 1:
+            candidates[term] = parts
+    if not candidates:
         return None
-    clauses = []
+    relaxed = _within_limit(candidates, MAX_TERMS - len(parsed.clauses) - len(parsed.excluded))
+    clauses: list[tuple[str, ...]] = []
+    split: set[str] = set()
     for clause in parsed.clauses:
-        if len(clause) == 1 and clause[0] in relaxed:
-            clauses.extend((word,) for word in relaxed[clause[0]])
-        else:
+        if len(clause) > 1 or clause[0] not in relaxed:
             clauses.append(clause)
+        elif clause[0] not in split:  # a term written twice is split once, as the limit counts
+            clauses.extend((word,) for word in relaxed[clause[0]])
+            split.add(clause[0])
     return ParsedQuery(clauses, parsed.excluded, parsed.quoted), relaxed
+
+
+def _within_limit(candidates: dict[str, list[str]], extra: int) -> dict[str, list[str]]:
+    """Each term's longest word, plus `extra` more words, longest first, in query order."""
+    kept = {
+        (term, max(range(len(parts)), key=lambda i, parts=parts: len(parts[i])))
+        for term, parts in candidates.items()
+    }
+    others = [(term, i) for term, parts in candidates.items() for i in range(len(parts))]
+    others.sort(key=lambda key: -len(candidates[key[0]][key[1]]))  # stable: query order
+    kept.update([key for key in others if key not in kept][: max(extra, 0)])
+    return {
+        term: [word for i, word in enumerate(parts) if (term, i) in kept]
+        for term, parts in candidates.items()
+    }
 
 
 class _Search:
@@ -187,7 +226,8 @@ class _Search:
                 reports &= np.isin(ids, wanted)
         if request.year_from or request.year_to:
             years = np.asarray(text.report_year)
-            reports &= (years >= (request.year_from or 1)) & (years <= (request.year_to or 9999))
+            first, last = request.year_from or FIRST_YEAR, request.year_to or LAST_YEAR
+            reports &= (years >= first) & (years <= last)
         passages = reports[text.passage_report]
         if section and section.categories:
             bits = sum(CATEGORY_BITS[name] for name in section.categories)

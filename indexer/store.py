@@ -30,6 +30,7 @@ from .manifest import damage, read_manifest
 from .records import Record
 from .schema import SCHEMA_VERSION, build_schema
 from .textindex import TextIndex, text_dir
+from .vocabulary import CATEGORY_BITS
 
 META_FILE = "fazhi-meta.json"
 DEFAULT_INDEX = Path("var/index")
@@ -64,6 +65,7 @@ def expected_meta() -> dict:
         "schema_version": SCHEMA_VERSION,
         "text_format": textindex.FORMAT_VERSION,
         "normalization": normalize.fingerprint(),
+        "category_bits": CATEGORY_BITS,
     }
 
 

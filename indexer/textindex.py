@@ -28,11 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from .durable import fsync_path
-from .records import CATEGORIES
 from .sortedsets import intersect
+from .vocabulary import CATEGORY_BITS
 
 FORMAT_VERSION = 1
-CATEGORY_BITS = {name: 1 << i for i, name in enumerate(CATEGORIES)}
 _UNIGRAM = 0xFFFF  # second half of a single character's code: a noncharacter, never in text
 _ASTRAL = 0xFFFE  # every character beyond the BMP shares one code (candidates are confirmed)
 _CHUNK_CHARS = 2_000_000
@@ -48,7 +47,7 @@ class ReportEntry:
     county: str | None
     passages: list[str]
     categories: list[int]  # CATEGORY_BITS mask per passage
-    sections: list[str]  # section path per passage, headings joined by " › "
+    sections: list[str]  # section path per passage, headings joined by SECTION_SEPARATOR
 
 
 def category_mask(names: Iterable[str]) -> int:

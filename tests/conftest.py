@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,21 @@ EXPECTED = ROOT / "tests" / "data" / "expected.json"
 
 def expected_records() -> list[dict]:
     return json.loads(EXPECTED.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    """An archive folder holding the five sample reports."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for sample in sorted(ARCHIVE.glob("*.txt")):
+        shutil.copy(sample, folder / sample.name)
+    return folder
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    return tmp_path / "index"
 
 
 @pytest.fixture

@@ -30,20 +30,6 @@ GOOD = sorted(sample.name for sample in SAMPLES)
 BIG_BODY = "<w:p><w:r><w:t>依法行政，推进法治政府建设。</w:t></w:r></w:p>".encode()
 
 
-@pytest.fixture
-def archive(tmp_path: Path) -> Path:
-    folder = tmp_path / "archive"
-    folder.mkdir()
-    for sample in SAMPLES:
-        shutil.copy(sample, folder / sample.name)
-    return folder
-
-
-@pytest.fixture
-def index_dir(tmp_path: Path) -> Path:
-    return tmp_path / "index"
-
-
 def docx_with_body(body_xml: bytes, compresslevel: int = 6) -> bytes:
     """A valid .docx made by python-docx, its body extended by `body_xml`."""
     document = docx.Document()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.probe_scenarios import SEARCH_LOOP
 from indexer.lastgood import last_good_dir
 from indexer.search import SearchRequest, search
 from indexer.store import ArchiveIndex, get_record, open_readable
@@ -42,25 +43,6 @@ def total(index_dir: Path, query: str) -> int:
         archive_index.close()
 
 
-SEARCH_LOOP = """
-import sys, time
-from pathlib import Path
-from indexer.search import SearchRequest, search
-from indexer.store import ArchiveIndex
-index, stop = Path(sys.argv[1]), Path(sys.argv[2])
-ok = failed = 0
-while not stop.exists():
-    archive_index = ArchiveIndex(index)  # a new process's view each time, like the CLI
-    try:
-        results = search(archive_index, SearchRequest(query="法治"))
-        ok += results.total_reports > 0
-    except Exception as error:
-        failed += 1
-        print(type(error).__name__, error, file=sys.stderr)
-    finally:
-        archive_index.close()
-print(ok, failed)
-"""
 
 
 def test_no_search_fails_while_updates_commit(tmp_path):

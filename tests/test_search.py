@@ -9,9 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from indexer.analysis import words
 from indexer.extract import build_record
 from indexer.normalize import normalize
-from indexer.query import QueryError
+from indexer.query import MAX_TERMS, QueryError, parse_query
 from indexer.search import SearchRequest, search
 from indexer.store import ArchiveIndex
 from indexer.update import update_index
@@ -304,3 +305,43 @@ def test_dictionary_terms_stay_whole_when_relaxed(corpus):
     archive_index, _ = corpus
     results = search(archive_index, SearchRequest("一村一法律顾问制度化"))
     assert results.relaxed == {"一村一法律顾问制度化": ["一村一法律顾问", "制度化"]}
+
+
+# Found nowhere whole; jieba splits it into 36 words of two characters or more.
+LONG_TERM = (
+    "法治政府建设扫黑除恶专项斗争常态化禁毒宣传教育人民调解矛盾纠纷排查化解公共法律服务体系"
+    "村居法律顾问全覆盖行政执法三项制度党政主要负责人履行推进法治建设第一责任人职责述法考核"
+    "依法行政能力网格化管理平安乡村建设综治中心规范化民主法治示范村创建"
+)
+
+
+def test_a_long_term_is_relaxed_into_no_more_words_than_a_query_may_hold(corpus):
+    archive_index, records = corpus
+    parts = [w for w in dict.fromkeys(words(LONG_TERM)) if len(w) > 1]
+    assert len(parts) > MAX_TERMS
+    results = search(archive_index, SearchRequest(LONG_TERM, **EVERYTHING))
+    kept = results.relaxed[LONG_TERM]
+    assert results.terms == kept and len(kept) == MAX_TERMS
+    dropped = [w for w in parts if w not in kept]
+    assert max(map(len, dropped)) <= min(map(len, kept))  # the longest words are kept
+    assert kept == [w for w in parts if w in kept]  # in the term's order
+    assert {r.file for r in results.results} == {
+        r.file for r in records.values() if all(w in normalize(r.text) for w in kept)
+    }
+
+
+def test_relaxing_leaves_room_for_the_other_terms_and_exclusions(corpus):
+    archive_index, _ = corpus
+    results = search(archive_index, SearchRequest(f"信访 {LONG_TERM} -禁毒 {LONG_TERM}"))
+    kept = results.relaxed[LONG_TERM]
+    # The query takes four of the places (the term counted twice), the term's own place then
+    # holds its longest word; written twice, it is split once.
+    assert len(kept) == MAX_TERMS - 4 + 1
+    assert results.terms == ["信访", *kept]
+    parse_query(" ".join([*results.terms, "-禁毒"]))  # the parser would accept it as typed
+
+
+def test_a_term_in_an_or_group_is_not_relaxed(corpus):
+    archive_index, _ = corpus
+    results = search(archive_index, SearchRequest("禁毒常态化 OR 不存在的词语"))
+    assert (results.total_reports, results.relaxed) == (0, {})

@@ -12,6 +12,7 @@ from indexer.normalize import normalize
 from indexer.search import SearchRequest, search
 from indexer.store import ArchiveIndex
 from indexer.update import update_index
+from indexer.vocabulary import FIRST_YEAR, LAST_YEAR
 
 REPORTS = 60
 
@@ -66,4 +67,4 @@ def test_reports_without_a_year_sort_last(generated):
     known = [y for y in years if y is not None]
     assert known == sorted(known, reverse=True)
     assert years[len(known) :] == [None] * (len(years) - len(known))
-    assert all(1900 <= int(f.value) <= 2100 for f in results.facets["year"])
+    assert all(FIRST_YEAR <= int(f.value) <= LAST_YEAR for f in results.facets["year"])

@@ -97,21 +97,6 @@ def passage_texts(index_dir: Path, name: str) -> list[str]:
 
 
 @pytest.fixture
-def archive(tmp_path: Path) -> Path:
-    """An archive folder holding the five sample reports."""
-    folder = tmp_path / "archive"
-    folder.mkdir()
-    for sample in SAMPLES:
-        shutil.copy(sample, folder / sample.name)
-    return folder
-
-
-@pytest.fixture
-def index_dir(tmp_path: Path) -> Path:
-    return tmp_path / "index"
-
-
-@pytest.fixture
 def indexed(archive: Path, index_dir: Path) -> Path:
     """The sample archive after one successful update."""
     update_index(archive, index_dir)

@@ -15,6 +15,7 @@ from flask import (
 )
 
 from indexer import (
+    MAX_RESULTS,
     IndexUnavailable,
     QueryError,
     Record,
@@ -115,7 +116,7 @@ def _same_town(record: Record) -> list:
         return []
     results = search(
         archive_index(),
-        SearchRequest(town=record.town, sort="year", limit=100, passages_per_report=1),
+        SearchRequest(town=record.town, sort="year", limit=MAX_RESULTS, passages_per_report=1),
     )
     town = normalize(record.town)
     return [
