@@ -22,11 +22,10 @@ from indexer import ArchiveIndex, IndexUnavailable, default_index_dir
 CONFIG_ENV = "FAZHI_WEB_CONFIG"  # as in create_app
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
 SERVERS = ("gunicorn", "waitress")
-# One request at a time per process: a Whoosh searcher is not thread-safe, and the index's
-# snapshot shares one between requests (4 threads searching one ArchiveIndex fail with
-# "Block tag error" or UnpicklingError). Searches are CPU-bound, so the workers, not
-# threads, use the cores; idle keep-alive connections do not hold the thread.
-THREADS = 1
+# Threads per process: a download to a slow client, or a long search, does not hold up the
+# other requests of its worker. They add no search throughput (the GIL); the workers do.
+# Safe since each thread searches with its own Whoosh searcher (indexer.store.Snapshot).
+THREADS = 4
 # A 500-character query (the parser's limit) is ~4.5 kB URL-encoded; gunicorn's default
 # request line limit (4094) would answer 400 before the page could say what is wrong.
 REQUEST_LINE_LIMIT = 8190  # gunicorn's maximum
