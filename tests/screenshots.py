@@ -1,0 +1,72 @@
+"""Screenshots of the pages for the README: `python -m tests.screenshots [FOLDER]`.
+
+Builds an archive in a temporary folder (the sample reports, 60 generated ones, a .docx and
+a damaged file, so the overview lists a failure), serves it with `python -m web`, and
+captures the search page (a query with its highlights), a report (the match navigation on
+its second match) and the overview at desktop (1280 px) and phone (390 px) width into
+docs/screenshots/. Look at every picture after a change to the pages.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+from bench.load import Server
+from indexer import update_index
+from tests.browser_support import DESKTOP, PHONE, ROOT, build_archive, launch
+
+QUERY = "矛盾纠纷 调解"
+
+
+def capture(page: Page, url: str, folder: Path, width: str) -> list[Path]:
+    shots = []
+
+    def shot(name: str) -> None:
+        path = folder / f"{name}-{width}.png"
+        page.screenshot(path=str(path))
+        shots.append(path)
+
+    page.goto(f"{url}/")
+    page.locator("form[role=search] input[name=q]").fill(QUERY)
+    page.locator("form[role=search] input[name=q]").press("Enter")
+    page.wait_for_url(re.compile(r"[?&]q="))
+    shot("search")
+    page.locator(".result h2 a").first.click()
+    page.wait_for_url(re.compile(r"/report/"))
+    page.locator("#next-match").click()
+    page.locator("#next-match").click()
+    page.wait_for_timeout(300)  # the scroll to the match
+    shot("report")
+    page.goto(f"{url}/overview")
+    shot("overview")
+    return shots
+
+
+def main(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="fazhi-screens-") as scratch:
+        archive = build_archive(Path(scratch) / "archive", generated=60)
+        (archive / "损坏的报告.docx").write_bytes(b"not a zip file")
+        index = Path(scratch) / "index"
+        update_index(archive, index)
+        server = Server(index, archive, workers=2)
+        try:
+            with sync_playwright() as playwright:
+                browser = launch(playwright)
+                for width, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+                    context = browser.new_context(viewport=viewport, locale="zh-CN")
+                    for path in capture(context.new_page(), server.url, folder, width):
+                        print(path)
+                    context.close()
+                browser.close()
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots")
