@@ -182,7 +182,7 @@ def modify_files(archive: Path, n: int, seed: int) -> dict[Path, bytes]:
 def extract_reports(archive: Path, out: Path) -> dict:
     """Every report through `build_record`, normalized; pickled for the baselines."""
     from indexer.errors import ReportReadError
-    from indexer.extract import build_record
+    from indexer.extraction.extract import build_record
     from indexer.normalize import normalize
     from indexer.vocabulary import CATEGORY_BITS
 

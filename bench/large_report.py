@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 from bench.corpus import generate_corpus
-from indexer.extract import build_record
-from indexer.reading import read_report
+from indexer.extraction.extract import build_record
+from indexer.extraction.reading import read_report
 from indexer.records import Record
 
 OPENING = "一年来，青山镇坚持以习近平法治思想为指导，全面推进依法治镇，现将有关情况报告如下。"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from indexer.extract import build_record
+from indexer.extraction.extract import build_record
 from indexer.normalize import normalize
 from indexer.records import Record
 

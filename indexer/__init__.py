@@ -6,7 +6,7 @@ importing from inside the package.
 
 from .coverage import ReportKey, archive_reports
 from .errors import ReportReadError
-from .extract import build_record
+from .extraction.extract import build_record
 from .query import QueryError
 from .records import METADATA_FIELDS, Evidence, Passage, Record, Section
 from .search import (

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ReportReadError
+from .extraction.overrides import MAX_SIDECAR_BYTES, sidecar_path
+from .extraction.reading import is_report
 from .files import (
     MAX_FILE_MB_ENV,
     MB,
@@ -24,8 +26,6 @@ from .files import (
     refusal,
     too_big,
 )
-from .overrides import MAX_SIDECAR_BYTES, sidecar_path
-from .reading import is_report
 
 
 @dataclass

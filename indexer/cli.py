@@ -24,7 +24,7 @@ from tqdm import tqdm
 from . import folder_view
 from .archive import archive_files, scan_archive
 from .errors import ReportReadError
-from .extract import build_record
+from .extraction.extract import build_record
 from .query import QueryError
 from .records import METADATA_FIELDS, Record
 from .search import SORTS, SearchRequest, SearchResults, search

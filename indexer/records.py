@@ -17,7 +17,9 @@ class Evidence:
 
     phrase: str
     start: int
-    source: str  # "title", "opening", "body", "override"
+    # "title", "document name", "opening", "body", "addressee", "court", "superiors",
+    # "page" and "path" (start -1: not in the text), "override" (a sidecar).
+    source: str
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ from whoosh.writing import SegmentWriter
 from .archive import ArchiveScan, content_hash, scan_archive, shown_name
 from .durable import fsync_path
 from .errors import ReportReadError
+from .extraction.overrides import read_overrides, sidecar_path
 from .extraction_version import extraction_fingerprint
 from .lastgood import drop_previous_copies, keep_last_good, last_good_dir
 from .manifest import generation_files, only_text_index, read_manifest, write_manifest
-from .overrides import read_overrides, sidecar_path
 from .schema import entry_from_document
 from .status import FailedFile, IndexStatus, now_utc, write_status
 from .store import is_current, live_damage, open_writable, read_meta, update_lock

@@ -24,7 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from .errors import ReportReadError
-from .extract import build_record
+from .extraction.extract import build_record
 from .schema import report_document, report_entry
 from .textindex import ReportEntry
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import MAX_CHARS, MIN_CHARS, GeneratedReport, generate_corpus
-from indexer.extract import build_record
+from indexer.extraction.extract import build_record
 from indexer.records import Record
 
 N, SEED = 400, 20240601

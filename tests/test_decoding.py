@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.decoding import decode_bytes, read_txt
 from indexer.errors import ReportReadError
-from indexer.source import SourceLine
+from indexer.extraction.decoding import decode_bytes, read_txt
+from indexer.extraction.source import SourceLine
 
 REPORT = (
     "玉湖镇2020年度法治政府建设情况报告\n"

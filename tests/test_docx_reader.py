@@ -16,10 +16,10 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.text.paragraph import Paragraph
 
-from indexer.docx_numbering import format_number
-from indexer.docx_reader import read_docx
 from indexer.errors import ReportReadError
-from indexer.source import SourceLine
+from indexer.extraction.docx_numbering import format_number
+from indexer.extraction.docx_reader import read_docx
+from indexer.extraction.source import SourceLine
 
 OUTLINE_NUM_ID = "90"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexer import ReportReadError, build_record
-from indexer.overrides import read_overrides
+from indexer.extraction.overrides import read_overrides
 
 BODY = (
     "一、主要举措和成效\n（一）加强组织领导。镇党委高度重视。\n"

@@ -21,7 +21,7 @@ import pytest
 
 from indexer.archive import content_hash, scan_archive
 from indexer.errors import ReportReadError
-from indexer.extract import build_record
+from indexer.extraction.extract import build_record
 from indexer.files import open_regular
 from indexer.update import update_index
 from tests.test_update import SAMPLES, report_files, report_text, stored

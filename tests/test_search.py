@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.analysis import words
-from indexer.extract import build_record
+from indexer.extraction.extract import build_record
 from indexer.normalize import normalize
 from indexer.query import MAX_TERMS, QueryError, parse_query
 from indexer.search import SearchRequest, search

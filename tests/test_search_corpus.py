@@ -7,7 +7,7 @@ import random
 import pytest
 
 from bench.corpus import generate_corpus
-from indexer.extract import build_record
+from indexer.extraction.extract import build_record
 from indexer.normalize import normalize
 from indexer.search import SearchRequest, search
 from indexer.store import ArchiveIndex

@@ -18,7 +18,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from indexer.extract import build_record
+from indexer.extraction.extract import build_record
 from indexer.normalize import normalize
 from indexer.store import (
     META_FILE,
@@ -398,7 +398,7 @@ def test_changed_extraction_rules_read_every_report_again_and_say_so(tmp_path, a
     """A copy of the package whose extraction differs (a new rule: here only a comment)."""
     package = tmp_path / "code" / "indexer"
     shutil.copytree(ROOT / "indexer", package, ignore=shutil.ignore_patterns("__pycache__"))
-    rules = package / "metadata.py"
+    rules = package / "extraction" / "metadata.py"
     rules.write_text(rules.read_text(encoding="utf-8") + "\n# a new rule\n", encoding="utf-8")
 
     def run(code_root: Path) -> str:
@@ -420,10 +420,11 @@ def test_changed_extraction_rules_read_every_report_again_and_say_so(tmp_path, a
 def test_the_fingerprint_covers_every_module_extraction_runs():
     from indexer.extraction_version import extraction_modules
 
-    assert {"extract", "metadata", "outline", "docx_reader", "docx_numbering"} <= set(
-        extraction_modules()
-    )
-    assert not {"search", "update", "store", "cli"} & set(extraction_modules())
+    modules = set(extraction_modules())
+    extraction = {p.stem for p in (ROOT / "indexer" / "extraction").glob("*.py")} - {"__init__"}
+    assert {f"extraction.{name}" for name in extraction} <= modules
+    assert {"records", "normalize", "vocabulary"} <= modules
+    assert not {"search", "update", "store", "cli", "textindex"} & modules
 
 
 def test_two_names_for_one_index_share_one_lock(tmp_path, archive, indexed):

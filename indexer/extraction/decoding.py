@@ -21,7 +21,7 @@ from typing import NamedTuple
 import charset_normalizer
 
 from indexer.errors import ReportReadError
-from indexer.source import SourceDocument, SourceLine
+from indexer.extraction.source import SourceDocument, SourceLine
 
 # UTF-32 LE's BOM begins with UTF-16 LE's, so the longer marks are tried first.
 _BOMS = (

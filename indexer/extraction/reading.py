@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..errors import ReportReadError
+from ..files import read_bounded
 from .decoding import txt_document
 from .docx_reader import docx_document
-from .errors import ReportReadError
-from .files import read_bounded
 from .source import SourceDocument, SourceLine
 
 # Each takes the path (to name in errors) and the bytes, read once within the size limit.

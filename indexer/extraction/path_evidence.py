@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from .metadata import MAX_YEAR, MIN_YEAR, Found, admin_places, metadata_text
-from .normalize import normalize
-from .records import Evidence
+from ..normalize import normalize
+from ..records import Evidence
+from ..vocabulary import FIRST_YEAR, LAST_YEAR
+from .metadata import Found, admin_places, metadata_text
 
 # A year standing alone in a name: 2021, 2021年; not digits inside a hash such as a2019b.
 _YEAR = re.compile(r"(?<![0-9a-z])((?:19|20)[0-9]{2})(?![0-9a-z])")
@@ -32,7 +33,7 @@ def path_values(file: str) -> dict[str, Found]:
             name: value for name, value in admin_places(norm).items() if name in FIELDS
         }
         years = {int(m.group(1)) for m in _YEAR.finditer(norm)}
-        years = {year for year in years if MIN_YEAR <= year <= MAX_YEAR}
+        years = {year for year in years if FIRST_YEAR <= year <= LAST_YEAR}
         if len(years) == 1:
             values["year"] = years.pop()
         for name, value in values.items():

@@ -15,10 +15,10 @@ from docx.opc.part import Part
 from docx.oxml.ns import qn
 from lxml import etree
 
-from indexer.docx_limits import package_refusal
-from indexer.docx_numbering import ListNumbering, to_int, wxpath
 from indexer.errors import ReportReadError
-from indexer.source import SourceDocument, SourceLine
+from indexer.extraction.docx_limits import package_refusal
+from indexer.extraction.docx_numbering import ListNumbering, to_int, wxpath
+from indexer.extraction.source import SourceDocument, SourceLine
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 _HEADING_NAME = re.compile(r"(?:heading|标题)\s*([1-9])", re.IGNORECASE)

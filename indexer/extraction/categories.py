@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .normalize import normalize
-from .vocabulary import CATEGORIES
+from ..normalize import normalize
+from ..vocabulary import CATEGORIES
 
 _NAMED_PARTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("leadership", re.compile(r"第一责任人|主要负责人.{0,6}(职责|责任)|述法")),

@@ -16,10 +16,10 @@ import os
 import tomllib
 from pathlib import Path
 
-from .errors import ReportReadError
-from .files import read_bounded
-from .records import METADATA_FIELDS, Evidence, Record
-from .vocabulary import FIRST_YEAR, LAST_YEAR
+from ..errors import ReportReadError
+from ..files import read_bounded
+from ..records import METADATA_FIELDS, Evidence, Record
+from ..vocabulary import FIRST_YEAR, LAST_YEAR
 
 SIDECAR_SUFFIX = ".meta.toml"
 # Five short fields fit in a few hundred bytes; a bigger file is not a correction.

@@ -5,17 +5,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..normalize import normalize
+from ..records import Evidence, Passage, Record, Section
 from . import categories
 from .furniture import is_furniture
 from .metadata import find_places, find_year, is_addressee, metadata_text
-from .normalize import normalize
 from .outline import Heading, Line, find_headings
 from .overrides import apply_overrides
 from .path_evidence import with_path_evidence
 from .reading import read_report
-from .records import Evidence, Passage, Record, Section
 from .source import SourceDocument, SourceLine
-from .title import find_title, repeats_title
+from .title import Title, find_title, repeats_title
 
 # In a report on one line: the spaces before its numbered headings, and after a leading title.
 _ONE_LINE_BREAKS = re.compile(
@@ -45,33 +45,32 @@ def extract_record(file: str, document: SourceDocument) -> Record:
     raw = _lines(document)
     furniture = {index for index, line in enumerate(raw) if is_furniture(line.norm)}
     title = find_title(raw, furniture)
-    dropped = furniture | set(range(title[1] if title else 0)) | _repeats(raw, title)
+    dropped = furniture | set(range(title.first if title else 0)) | _repeats(raw, title)
     lines = _reoffset([line for index, line in enumerate(raw) if index not in dropped])
     text = "\n".join(line.text for line in lines)
     record = Record(
         file=file, text=text, encoding=document.encoding, warnings=list(document.warnings)
     )
-    title_lines = title[2] - title[1] if title else 0
+    title_lines = title.end - title.first if title else 0
     record.sections = _sections(find_headings(lines[title_lines:]), len(text))
     record.passages = _passages(lines, record.sections)
     heading_starts = {section.start for section in record.sections}
     body = [ln for ln in lines[title_lines:] if ln.start not in heading_starts]
     addressee = next((ln for ln in body[:2] if is_addressee(ln.norm)), None)
     opening = next((ln for ln in body if ln is not addressee), None)
-    title_span = (title[0], 0) if title else None
     norm = "\n".join(line.norm for line in lines)  # normalize(text), without a second pass
     page = [(raw[index].norm, raw[index].text) for index in sorted(furniture)]
-    found = find_places(text, norm, title_span, opening, addressee, page)
+    found = find_places(text, norm, title, opening, addressee, page)
     plans = [(s.start, s.end) for s in record.sections if "plans" in s.categories]
     page_norms = [line_norm for line_norm, _ in page]
-    year = find_year(text, metadata_text(norm), title_span, opening, plans, page_norms)
+    year = find_year(text, metadata_text(norm), title, opening, plans, page_norms)
     if year:
         found["year"] = year
     found, disagreements = with_path_evidence(found, file)
     record.warnings.extend(disagreements)
     if title:
-        record.title = title[0]
-        record.evidence["title"] = Evidence(title[0], 0, "title")
+        record.title = title.text
+        record.evidence["title"] = Evidence(title.text, 0, "title")
     for name, value in found.items():
         setattr(record, name, value.value)
         record.evidence[name] = value.evidence
@@ -106,12 +105,12 @@ def _split_one_line_report(lines: list[SourceLine]) -> list[SourceLine]:
     return result
 
 
-def _repeats(lines: list[Line], title: tuple[str, int, int] | None) -> set[int]:
+def _repeats(lines: list[Line], title: Title | None) -> set[int]:
     """Lines a page prints twice: the title again (or a part of it), a line repeated at once."""
     repeated = set()
-    title_norm = normalize(title[0]) if title else ""
+    title_norm = normalize(title.text) if title else ""
     previous = ""
-    for index in range(title[2] if title else 0, len(lines)):
+    for index in range(title.end if title else 0, len(lines)):
         norm = lines[index].norm
         if norm == previous or (title and repeats_title(norm, title_norm)):
             repeated.add(index)

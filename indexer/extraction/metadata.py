@@ -12,12 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from ..normalize import normalize
+from ..records import Evidence
+from ..vocabulary import FIRST_YEAR, LAST_YEAR
 from .furniture import publisher_spans
-from .normalize import normalize
 from .numbering import digit_year
 from .outline import Line
-from .records import Evidence
+from .title import Title
 
 _CJK = r"[\u4e00-\u9fff]"
 PROVINCES = (
@@ -91,7 +94,6 @@ _DOC_NAME = re.compile(r"《([^《》]{2,60})》")
 _CHINESE_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 _FILED_YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})年度")
 OPENING_CHARS = 300
-MIN_YEAR, MAX_YEAR = 1990, 2099
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,13 @@ def _evidence(phrase: str, start: int, source: str) -> Evidence:
     return Evidence(phrase=phrase, start=start, source=source)
 
 
-Place = tuple[str, str, int, str]  # normalized text, the text as written, its offset, source
+class Place(NamedTuple):
+    """A stretch of the report that may name places, and where it comes from."""
+
+    norm: str  # normalized (metadata_text)
+    phrase: str  # as written
+    start: int  # its offset in the text, -1 when it is not in the text
+    source: str  # an Evidence source
 
 
 def _admin_values(places: Iterable[Place]) -> dict[str, Found]:
@@ -169,7 +177,7 @@ def is_addressee(norm: str) -> bool:
 def find_places(
     text: str,
     norm: str,
-    title: tuple[str, int] | None,
+    title: Title | None,
     opening: Line | None,
     addressee: Line | None = None,
     page: Sequence[tuple[str, str]] = (),
@@ -182,10 +190,11 @@ def find_places(
     """
     sources: list[list[Place]] = []
     if title:
-        sources.append([(metadata_text(normalize(title[0])), title[0], title[1], "title")])
+        # The title's phrase is the first line of the text (the title opens the record).
+        sources.append([Place(metadata_text(normalize(title.text)), title.text, 0, "title")])
     sources.append(
         [
-            (m.group(1), text[m.start(1) : m.end(1)], m.start(1), "document name")
+            Place(m.group(1), text[m.start(1) : m.end(1)], m.start(1), "document name")
             for m in _DOC_NAME.finditer(norm)
         ]
     )
@@ -221,21 +230,21 @@ def _superior_places(
     """
     places: list[Place] = []
     if addressee:
-        places.append((addressee.norm, addressee.text, addressee.start, "addressee"))
+        places.append(Place(addressee.norm, addressee.text, addressee.start, "addressee"))
     for pattern, source in ((_COURT, "court"), (_SUPERIOR_LIST, "superiors")):
         places += [
-            (m.group("county"), text[m.start() : m.end()], m.start(), source)
+            Place(m.group("county"), text[m.start() : m.end()], m.start(), source)
             for m in pattern.finditer(norm)
         ]
     publishers = []
     for line_norm, line_text in page:
         for first, last in publisher_spans(line_norm):
-            publishers.append((line_norm[first:last], line_text[first:last], -1, "page"))
+            publishers.append(Place(line_norm[first:last], line_text[first:last], -1, "page"))
     from_page = _admin_values(publishers)
     county = from_page.get("county")
     # A publisher named only X市 may be the prefecture: it is not evidence of the county.
     if not (county and str(county.value).endswith("市") and "town" not in from_page):
-        places += [place for place in publishers if admin_places(place[0]).get("county")]
+        places += [place for place in publishers if admin_places(place.norm).get("county")]
     result = {name: found for name, found in _admin_values(places).items() if name != "town"}
     if "town" in from_page:
         result["town"] = from_page["town"]
@@ -253,7 +262,7 @@ def _opening_places(text: str, opening: Line) -> Iterable[Place]:
                 and not _NOT_A_COUNTY.search(place.group(0))
                 and _OPENING_TOWN_FOLLOWERS.match(clause.group(1), place.end())
             ):
-                yield place.group(0), text[start : start + place.end()], start, "opening"
+                yield Place(place.group(0), text[start : start + place.end()], start, "opening")
                 break
 
 
@@ -264,7 +273,7 @@ def _body_towns(text: str, norm: str) -> Iterable[Place]:
         town = match.group(group)
         if _plausible_place(town) and not _PROSE_WORDS.search(town):
             start = match.start(group)
-            yield town, text[start : match.end(group)], start, "body"
+            yield Place(town, text[start : match.end(group)], start, "body")
 
 
 def _province_in_body(text: str, norm: str) -> Found | None:
@@ -289,13 +298,13 @@ def _context(text: str, start: int, end: int, source: str) -> Evidence:
 
 def _year(match: re.Match[str]) -> int | None:
     value = int(match.group(1))
-    return value if MIN_YEAR <= value <= MAX_YEAR else None
+    return value if FIRST_YEAR <= value <= LAST_YEAR else None
 
 
 def find_year(
     text: str,
     meta: str,
-    title: tuple[str, int] | None,
+    title: Title | None,
     opening: Line | None,
     excluded: list[tuple[int, int]],
     page: Sequence[str] = (),
@@ -307,10 +316,10 @@ def find_year(
     for a year filed as a 年度 (…年度报告 > 2021年度): its dates are publication dates.
     """
     if title:
-        span = _without_plans(metadata_text(normalize(title[0])))
+        span = _without_plans(metadata_text(normalize(title.text)))
         years = {_year(m) for m in _YEAR.finditer(span)} - {None}
         if len(years) == 1:
-            return Found(years.pop(), _evidence(title[0], title[1], "title"))
+            return Found(years.pop(), _evidence(title.text, 0, "title"))
     if opening:
         found = _opening_year(text, meta, opening)
         if found:

@@ -11,6 +11,7 @@ names the genre (法治, 依法…): so a column name such as 工作报告 or a 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from .outline import Line, numbering_scheme
 
@@ -24,8 +25,14 @@ MAX_TITLE_LINES = 3
 MAX_LEADING_LINES = 30
 
 
-def find_title(lines: list[Line], furniture: set[int]) -> tuple[str, int, int] | None:
-    """The title, the index of its first line and the index of the line after it."""
+class Title(NamedTuple):
+    text: str  # the title's lines joined, as written
+    first: int  # index of its first line
+    end: int  # index of the line after it
+
+
+def find_title(lines: list[Line], furniture: set[int]) -> Title | None:
+    """The title among the opening lines, furniture skipped; None when there is none."""
     group: list[int] = []
     for index, line in enumerate(lines[:MAX_LEADING_LINES]):
         if index in furniture:
@@ -39,7 +46,7 @@ def find_title(lines: list[Line], furniture: set[int]) -> tuple[str, int, int] |
             first = _run_start(lines, group)
             if _GENRE.search("".join(lines[i].norm for i in range(first, index + 1))):
                 text = "".join(lines[i].text for i in range(first, index + 1))
-                return text, first, index + 1
+                return Title(text, first, index + 1)
             group = []
     return None
 
