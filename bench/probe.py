@@ -139,6 +139,13 @@ def row_10(archive: Path, work: Path) -> Probe:
     )
 
 
+def row_11(archive: Path, work: Path) -> Probe:
+    return Probe(
+        "argv not UTF-8; --queries with bad lines; '-禁毒 普法'; update through an alias",
+        command="scenario cli-input",
+    )
+
+
 def row_8(archive: Path, work: Path) -> Probe:
     path = archive / "many.docx"
     path.write_bytes(_docx_with_body(b"<w:p/>", 3_000_000))
@@ -175,6 +182,7 @@ ROWS: dict[str, Callable[[Path, Path], Probe]] = {
     "8b": row_8b,
     "9": row_9,
     "10": row_10,
+    "11": row_11,
 }
 
 

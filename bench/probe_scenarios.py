@@ -3,6 +3,8 @@ NAME ARCHIVE INDEX` by bench/probe.py, each prints one line saying what happened
 
 - `commit-race` (row 9): 4 processes search in a loop while 40 small updates commit on an
   archive of 1,000 generated reports; counts the searches that failed.
+- `cli-input` (row 11): argv that is not UTF-8, a `--queries` file with bad lines, a query
+  starting with `-`, and an update through a symlink alias while another update runs.
 - `damaged` (row 10): an update killed midway, then half of the text index's tables.json and
   passages.txt cut off; searches meanwhile, then a plain update, then searches again.
 """
@@ -68,9 +70,8 @@ def commit_race(archive: Path, index: Path) -> str:
     ok = sum(int(out.split()[0]) for out, _ in outputs)
     failed = sum(int(out.split()[1]) for out, _ in outputs)
     errors = sorted({line for _, err in outputs for line in err.splitlines()})
-    return (
-        f"40 updates in {seconds:.0f} s; searches: {ok} answered, {failed} failed"
-        + (f" ({errors[0]})" if errors else "")
+    return f"40 updates in {seconds:.0f} s; searches: {ok} answered, {failed} failed" + (
+        f" ({errors[0]})" if errors else ""
     )
 
 
@@ -118,7 +119,57 @@ def _reports(index: Path) -> str:
         archive_index.close()
 
 
-SCENARIOS = {"commit-race": commit_race, "damaged": damaged}
+def cli_input(archive: Path, index: Path) -> str:
+    """Row 11: what the CLI says to input it cannot take, and whether a traceback shows."""
+    update_index(archive, index)
+    queries = archive.parent / "queries.txt"
+    queries.write_bytes('普法\n"小事不出村\n'.encode() + b"\xc7\xe0\xc9\xbd\n" + "信访\n".encode())
+    alias = index.parent / "alias"
+    alias.symlink_to(index)
+    search = [sys.executable, "-m", "indexer", "search", "--index", str(index)]
+    cases = {
+        "argv not UTF-8": [*search, b"\xc7\xe0\xc9\xbd"],
+        "--queries, 2 bad lines of 4": [*search, "--queries", str(queries)],
+        "'-禁毒 普法'": [*search, "-禁毒 普法"],
+    }
+    outcomes = []
+    for name, args in cases.items():
+        done = subprocess.run(args, capture_output=True, timeout=120)
+        said = done.stderr.decode("utf-8", "replace") + done.stdout.decode("utf-8", "replace")
+        traceback = "Traceback" in said
+        lines = len(done.stdout.splitlines())
+        outcomes.append(
+            f"{name}: exit {done.returncode}, {lines} stdout lines"
+            + (", TRACEBACK" if traceback else ", no traceback")
+        )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", KILLED_UPDATE, str(archive), str(index)],
+        stdout=subprocess.DEVNULL,
+    )
+    (archive / "new.txt").write_text(next(archive.glob("*.txt")).read_text("utf-8"), "utf-8")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "indexer",
+            "update",
+            "--archive",
+            str(archive),
+            "--index",
+            str(alias),
+        ],
+        capture_output=True,
+        timeout=300,
+    )
+    holder.wait()
+    said = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+    outcomes.append(
+        f"update through a symlink alias during an update: exit {done.returncode} {said}"
+    )
+    return "; ".join(outcomes)
+
+
+SCENARIOS = {"commit-race": commit_race, "damaged": damaged, "cli-input": cli_input}
 
 if __name__ == "__main__":
     name, archive_dir, index_dir = sys.argv[1:4]
