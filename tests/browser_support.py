@@ -12,6 +12,8 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Playwright
 
+from tests.conftest import write_report_docx
+
 CHROMIUM = Path("/usr/bin/chromium")
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -37,21 +39,6 @@ def launch(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
 
 
-def write_docx(path: Path, title: str, parts: list[tuple[str, list[str]]]) -> Path:
-    """A report as Word writes it: a title paragraph, Heading 1 parts, body paragraphs."""
-    import docx
-
-    document = docx.Document()
-    document.add_paragraph(title)
-    for heading, paragraphs in parts:
-        document.add_paragraph(heading, style="Heading 1")
-        for paragraph in paragraphs:
-            document.add_paragraph(paragraph)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(path))
-    return path
-
-
 def build_archive(folder: Path, generated: int, seed: int = 7) -> Path:
     """The sample reports, `generated` reports of bench.corpus and one .docx of our own."""
     from bench.corpus import generate_corpus
@@ -61,7 +48,7 @@ def build_archive(folder: Path, generated: int, seed: int = 7) -> Path:
     for sample in sorted((ROOT / "archive").glob("*.txt")):
         shutil.copyfile(sample, samples / sample.name)
     generate_corpus(folder / "generated", n=generated, seed=seed)
-    write_docx(
+    write_report_docx(
         folder / "青山镇" / "2019.docx",
         "城口县青山镇2019年法治政府建设情况报告",
         [

@@ -49,7 +49,8 @@ def write_txt(tmp_path: Path):
 WEB_WORD = "网格化调解"  # in the hand-made reports only
 
 
-def _write_docx(path: Path, title: str, parts: list[tuple[str, list[str]]]) -> None:
+def write_report_docx(path: Path, title: str, parts: list[tuple[str, list[str]]]) -> Path:
+    """A report as Word writes it: a title paragraph, Heading 1 parts, body paragraphs."""
     import docx
 
     document = docx.Document()
@@ -60,6 +61,7 @@ def _write_docx(path: Path, title: str, parts: list[tuple[str, list[str]]]) -> N
             document.add_paragraph(paragraph)
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
+    return path
 
 
 def _report_text(title: str, town: str, year: int, extra: str = "") -> str:
@@ -91,7 +93,7 @@ def web_archive(tmp_path_factory: pytest.TempPathFactory):
         (archive / "samples" / sample.name).write_bytes(sample.read_bytes())
     generate_corpus(archive / "generated", n=40, seed=7)
     own = archive / "青山镇"
-    _write_docx(
+    write_report_docx(
         own / "2019.docx",
         "城口县青山镇2019年法治政府建设情况报告",
         [
@@ -128,3 +130,13 @@ def web_app(web_archive):
 @pytest.fixture
 def client(web_app):
     return web_app.test_client()
+
+
+@pytest.fixture(scope="module")
+def archive_index(web_archive):
+    """The web tests' index, opened as the app opens it."""
+    from indexer import ArchiveIndex
+
+    opened = ArchiveIndex(web_archive[1])
+    yield opened
+    opened.close()

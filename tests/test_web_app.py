@@ -11,13 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer import update_index
+from tests.web_support import text
 from web import create_app
 from web.security import HEADERS
-
-
-def text(element) -> str:
-    return element.text_content().strip()
-
 
 PAGES = [
     "/",

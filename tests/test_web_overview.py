@@ -12,20 +12,13 @@ import pytest
 from indexer import (
     FIRST_YEAR,
     LAST_YEAR,
-    ArchiveIndex,
     SearchRequest,
     archive_reports,
     search,
     update_index,
 )
+from tests.web_support import text
 from web import create_app
-
-
-@pytest.fixture(scope="module")
-def archive_index(web_archive):
-    opened = ArchiveIndex(web_archive[1])
-    yield opened
-    opened.close()
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +26,6 @@ def overview(web_app):
     response = web_app.test_client().get("/overview")
     assert response.status_code == 200
     return lxml.html.fromstring(response.data.decode())
-
-
-def text(element) -> str:
-    return element.text_content().strip()
 
 
 def chart(doc, caption: str) -> dict[str, tuple[int, str]]:

@@ -9,29 +9,13 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 import lxml.html
 import pytest
 
-from indexer import ArchiveIndex, get_record
+from indexer import get_record
 from indexer.normalize import normalize
 from tests.conftest import WEB_WORD
+from tests.web_support import page, text
 
 QINGSHAN_2021 = "青山镇/青山镇2021年报告.txt"
 QINGSHAN_2019 = "青山镇/2019.docx"
-
-
-@pytest.fixture(scope="module")
-def archive_index(web_archive):
-    opened = ArchiveIndex(web_archive[1])
-    yield opened
-    opened.close()
-
-
-def page(client, url: str, status: int = 200) -> lxml.html.HtmlElement:
-    response = client.get(url)
-    assert response.status_code == status, response.data.decode()[:500]
-    return lxml.html.fromstring(response.data.decode())
-
-
-def text(element) -> str:
-    return element.text_content().strip()
 
 
 def metadata(doc) -> dict[str, list[str]]:

@@ -6,30 +6,13 @@ import json
 import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import lxml.html
 import pytest
 
-from indexer import ArchiveIndex, SearchRequest, search
+from indexer import SearchRequest, search
 from indexer.normalize import normalize
 from tests.conftest import WEB_WORD
+from tests.web_support import page, text
 from web.highlight import SNIPPET_CHARS, snippet
-
-
-@pytest.fixture(scope="module")
-def archive_index(web_archive):
-    opened = ArchiveIndex(web_archive[1])
-    yield opened
-    opened.close()
-
-
-def page(client, url: str, status: int = 200) -> lxml.html.HtmlElement:
-    response = client.get(url)
-    assert response.status_code == status, response.data.decode()[:500]
-    return lxml.html.fromstring(response.data.decode())
-
-
-def text(element) -> str:
-    return element.text_content().strip()
 
 
 def params(href: str) -> dict[str, str]:
