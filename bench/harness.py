@@ -266,7 +266,7 @@ def _summary(result: dict) -> dict:
 
 
 def product_search(index_dir: Path, queries: list[Query], repeat: int) -> dict:
-    from indexer.query import QueryError
+    from indexer.errors import QueryError
     from indexer.search import SearchRequest, search
     from indexer.store import ArchiveIndex
 

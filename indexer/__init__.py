@@ -5,9 +5,8 @@ importing from inside the package.
 """
 
 from .coverage import ReportKey, archive_reports
-from .errors import ReportReadError
+from .errors import IndexUnavailable, QueryError, ReportReadError, UpdateInProgress
 from .extraction.extract import build_record
-from .query import QueryError
 from .records import METADATA_FIELDS, Evidence, Passage, Record, Section
 from .search import (
     SORTS,
@@ -21,8 +20,6 @@ from .search import (
 from .status import FailedFile, IndexStatus, read_status
 from .store import (
     ArchiveIndex,
-    IndexUnavailable,
-    UpdateInProgress,
     default_archive_dir,
     default_index_dir,
     get_record,

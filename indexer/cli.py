@@ -23,17 +23,14 @@ from tqdm import tqdm
 
 from . import folder_view
 from .archive import archive_files, scan_archive
-from .errors import ReportReadError
+from .errors import IndexUnavailable, QueryError, ReportReadError, UpdateInProgress
 from .extraction.extract import build_record
-from .query import QueryError
 from .records import METADATA_FIELDS, Record
 from .search import SORTS, SearchRequest, SearchResults, search
 from .store import (
     ARCHIVE_ENV,
     INDEX_ENV,
     ArchiveIndex,
-    IndexUnavailable,
-    UpdateInProgress,
     default_archive_dir,
     default_index_dir,
 )

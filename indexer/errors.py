@@ -12,3 +12,15 @@ class ReportReadError(Exception):
         self.path = Path(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+class QueryError(ValueError):
+    """A query that cannot be read; the message is safe to show and says how to fix it."""
+
+
+class IndexUnavailable(Exception):
+    """No usable index; the message says which command builds one."""
+
+
+class UpdateInProgress(Exception):
+    """Another update holds the lock."""

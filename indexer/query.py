@@ -15,15 +15,12 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
+from .errors import QueryError
 from .normalize import normalize
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 20
 _QUOTES = {'"': '"', "“": "”", "”": "“", "「": "」", "＂": "＂"}
-
-
-class QueryError(ValueError):
-    """A query that cannot be read; the message is safe to show and says how to fix it."""
 
 
 @dataclass(frozen=True)

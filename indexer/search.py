@@ -20,8 +20,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .analysis import words
+from .errors import QueryError
 from .normalize import normalize
-from .query import MAX_TERMS, ParsedQuery, QueryError, parse_query
+from .query import MAX_TERMS, ParsedQuery, parse_query
 from .records import Record
 from .schema import folded
 from .sortedsets import difference, distinct, intersect, union

@@ -25,6 +25,7 @@ from whoosh.searching import Searcher
 
 from . import normalize, textindex
 from .durable import write_synced
+from .errors import IndexUnavailable, UpdateInProgress
 from .lastgood import last_good_dir
 from .manifest import damage, read_manifest
 from .records import Record
@@ -37,14 +38,6 @@ DEFAULT_INDEX = Path("var/index")
 DEFAULT_ARCHIVE = Path("archive")
 INDEX_ENV, ARCHIVE_ENV = "FAZHI_INDEX", "FAZHI_ARCHIVE"
 FALLBACK_RETRY_SECONDS = 30
-
-
-class IndexUnavailable(Exception):
-    """No usable index; the message says which command builds one."""
-
-
-class UpdateInProgress(Exception):
-    """Another update holds the lock."""
 
 
 def default_index_dir() -> Path:

@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.analysis import words
+from indexer.errors import QueryError
 from indexer.extraction.extract import build_record
 from indexer.normalize import normalize
-from indexer.query import MAX_TERMS, QueryError, parse_query
+from indexer.query import MAX_TERMS, parse_query
 from indexer.search import SearchRequest, search
 from indexer.store import ArchiveIndex
 from indexer.update import update_index
@@ -283,7 +284,7 @@ def test_passages_carry_their_section(corpus):
 
 
 def test_a_missing_index_names_the_command(tmp_path: Path):
-    from indexer.store import IndexUnavailable
+    from indexer.errors import IndexUnavailable
 
     with pytest.raises(IndexUnavailable, match="fazhi-index update"):
         search(ArchiveIndex(tmp_path / "none"), SearchRequest("信访"))

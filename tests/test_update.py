@@ -18,13 +18,12 @@ from pathlib import Path
 import docx
 import pytest
 
+from indexer.errors import IndexUnavailable, UpdateInProgress
 from indexer.extraction.extract import build_record
 from indexer.normalize import normalize
 from indexer.store import (
     META_FILE,
     ArchiveIndex,
-    IndexUnavailable,
-    UpdateInProgress,
     is_current,
     last_good_dir,
     open_readable,
