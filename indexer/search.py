@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -92,7 +92,42 @@ class SearchResults:
     relaxed: dict[str, list[str]] = field(default_factory=dict)  # term → the words it became
 
     def to_json(self) -> dict:
-        return asdict(self)
+        """What `dataclasses.asdict` gives (same keys, order and values), built directly:
+        asdict deep-copies every value, which cost more than the search on a page of
+        results with a thousand facet values."""
+        return {
+            "total_reports": self.total_reports,
+            "total_passages": self.total_passages,
+            "facets": {
+                name: [{"value": v.value, "count": v.count} for v in values]
+                for name, values in self.facets.items()
+            },
+            "results": [_report_json(hit) for hit in self.results],
+            "terms": list(self.terms),
+            "relaxed": {term: list(words) for term, words in self.relaxed.items()},
+        }
+
+
+def _report_json(hit: ReportHit) -> dict:
+    return {
+        "file": hit.file,
+        "title": hit.title,
+        "town": hit.town,
+        "county": hit.county,
+        "year": hit.year,
+        "score": hit.score,
+        "matched_passages": hit.matched_passages,
+        "passages": [
+            {
+                "text": p.text,
+                "section": list(p.section),
+                "categories": list(p.categories),
+                "highlights": [tuple(span) for span in p.highlights],
+                "position": p.position,
+            }
+            for p in hit.passages
+        ],
+    }
 
 
 @dataclass(frozen=True)
