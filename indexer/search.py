@@ -22,7 +22,6 @@ import numpy as np
 from .analysis import words
 from .normalize import normalize
 from .query import MAX_TERMS, ParsedQuery, QueryError, parse_query
-from .records import Record
 from .schema import folded
 from .sortedsets import difference, distinct, intersect, union
 from .store import ArchiveIndex, Snapshot
@@ -351,25 +350,27 @@ class _Search:
         return scores
 
     def _facets(self, matched: np.ndarray, hits: np.ndarray) -> dict[str, list[FacetValue]]:
+        """Each facet's values with their counts, most reports first, then by value."""
         text = self.text
         years = np.asarray(text.report_year, dtype=np.int64)[matched]
-        counts = {
-            "town": _value_counts(np.asarray(text.report_town)[matched], text.towns),
-            "county": _value_counts(np.asarray(text.report_county)[matched], text.counties),
-            "year": {str(y): int(n) for y, n in enumerate(np.bincount(years)) if n and y},
-        }
+        year_counts = np.bincount(years)
+        year_names = [str(y) for y in range(len(year_counts))]
+        year_counts[:1] = 0  # year 0 is unknown
         cats = np.asarray(text.passage_cats)[hits]
-        counts["category"] = {
-            name: len(distinct(text.passage_report[hits[(cats & bit) != 0]]))
-            for name, bit in CATEGORY_BITS.items()
-        }
+        category_counts = np.array(
+            [
+                len(distinct(text.passage_report[hits[(cats & bit) != 0]]))
+                for bit in CATEGORY_BITS.values()
+            ],
+            dtype=np.int64,
+        )
         return {
-            name: [
-                FacetValue(value, n)
-                for value, n in sorted(counter.items(), key=lambda item: (-item[1], item[0]))
-                if n
-            ]
-            for name, counter in counts.items()
+            "town": _facet(_id_counts(text.report_town, matched, text.towns), text.towns),
+            "county": _facet(
+                _id_counts(text.report_county, matched, text.counties), text.counties
+            ),
+            "year": _facet(year_counts, year_names),
+            "category": _facet(category_counts, list(CATEGORY_BITS)),
         }
 
     def _report_hit(
@@ -384,25 +385,32 @@ class _Search:
             return (-sum(t in norm for t in terms), -sum(norm.count(t) for t in terms), passage)
 
         best = sorted(sorted(own, key=rank)[: self.request.passages_per_report])
-        stored = self.searcher.document(file=text.files[report])
-        record = Record.from_json(json.loads(stored["record"]))
+        record = self._stored_record(text.files[report])
         return ReportHit(
-            file=record.file,
-            title=record.title,
-            town=folded(record.town),
-            county=folded(record.county),
-            year=record.year,
+            file=record["file"],
+            title=record["title"],
+            town=folded(record["town"]),
+            county=folded(record["county"]),
+            year=record["year"],
             score=score,
             matched_passages=len(own),
             passages=[self._passage_hit(record, p, int(p - first), terms) for p in best],
         )
 
+    def _stored_record(self, file: str) -> dict:
+        """The report's record as stored (`Record.to_json`), read as plain JSON: a result
+        needs five fields and a few passages, not a whole typed Record. Looked up through
+        the key's first live posting (`document_number`), which skips the query that
+        `searcher.document` builds and runs for every result."""
+        docnum = self.searcher.document_number(file=file)
+        return json.loads(self.searcher.stored_fields(docnum)["record"])
+
     def _passage_hit(
-        self, record: Record, passage: int, position: int, terms: list[str]
+        self, record: dict, passage: int, position: int, terms: list[str]
     ) -> PassageHit:
         section = self.text.passage_section[passage]
         return PassageHit(
-            text=record.passages[position].text,
+            text=record["passages"][position]["text"],
             section=self.text.sections[section].split(SECTION_SEPARATOR) if section >= 0 else [],
             categories=[n for n, b in CATEGORY_BITS.items() if self.text.passage_cats[passage] & b],
             highlights=highlight_spans(self.text.passage_text(passage), terms),
@@ -410,9 +418,22 @@ class _Search:
         )
 
 
-def _value_counts(ids: np.ndarray, names: list[str]) -> dict[str, int]:
-    counts = np.bincount(ids[ids >= 0], minlength=len(names))
-    return {names[i]: int(n) for i in np.flatnonzero(counts) for n in (counts[i],)}
+def _id_counts(ids: np.ndarray, matched: np.ndarray, names: list[str]) -> np.ndarray:
+    """How many matched reports have each name (-1, unknown, counts for none)."""
+    chosen = np.asarray(ids)[matched]
+    return np.bincount(chosen[chosen >= 0], minlength=len(names))
+
+
+def _facet(counts: np.ndarray, names: list[str]) -> list[FacetValue]:
+    """The names with a count, most first, ties by name: sorted in NumPy, since a facet can
+    have a thousand towns and this runs on every search."""
+    present = np.flatnonzero(counts)
+    if not len(present):
+        return []
+    labels = np.array([names[i] for i in present.tolist()])
+    order = np.lexsort((labels, -counts[present]))
+    ranked = zip(labels[order].tolist(), counts[present][order].tolist(), strict=True)
+    return [FacetValue(label, count) for label, count in ranked]
 
 
 def highlight_spans(norm_text: str, terms: list[str]) -> list[tuple[int, int]]:
