@@ -354,7 +354,6 @@ class _Search:
         text = self.text
         years = np.asarray(text.report_year, dtype=np.int64)[matched]
         year_counts = np.bincount(years)
-        year_names = [str(y) for y in range(len(year_counts))]
         year_counts[:1] = 0  # year 0 is unknown
         cats = np.asarray(text.passage_cats)[hits]
         category_counts = np.array(
@@ -365,11 +364,17 @@ class _Search:
             dtype=np.int64,
         )
         return {
-            "town": _facet(_id_counts(text.report_town, matched, text.towns), text.towns),
-            "county": _facet(
-                _id_counts(text.report_county, matched, text.counties), text.counties
+            "town": _facet(
+                _id_counts(text.report_town, matched, text.towns),
+                text.towns,
+                text.name_ranks("towns"),
             ),
-            "year": _facet(year_counts, year_names),
+            "county": _facet(
+                _id_counts(text.report_county, matched, text.counties),
+                text.counties,
+                text.name_ranks("counties"),
+            ),
+            "year": _facet(year_counts, None),
             "category": _facet(category_counts, list(CATEGORY_BITS)),
         }
 
@@ -424,16 +429,22 @@ def _id_counts(ids: np.ndarray, matched: np.ndarray, names: list[str]) -> np.nda
     return np.bincount(chosen[chosen >= 0], minlength=len(names))
 
 
-def _facet(counts: np.ndarray, names: list[str]) -> list[FacetValue]:
-    """The names with a count, most first, ties by name: sorted in NumPy, since a facet can
-    have a thousand towns and this runs on every search."""
-    present = np.flatnonzero(counts)
-    if not len(present):
+def _facet(
+    counts: np.ndarray, names: list[str] | None, ranks: np.ndarray | None = None
+) -> list[FacetValue]:
+    """The values with a count (names[i], or i as a string), most first, ties by value.
+
+    Sorted in NumPy, since a facet can have a thousand towns and this runs on every search;
+    `ranks` (each name's place in sorted order) spares building an array of the names.
+    """
+    present = np.flatnonzero(counts).tolist()
+    labels = [names[i] for i in present] if names is not None else [str(i) for i in present]
+    if not labels:
         return []
-    labels = np.array([names[i] for i in present.tolist()])
-    order = np.lexsort((labels, -counts[present]))
-    ranked = zip(labels[order].tolist(), counts[present][order].tolist(), strict=True)
-    return [FacetValue(label, count) for label, count in ranked]
+    tie = ranks[present] if ranks is not None else np.array(labels)
+    present_counts = counts[present]
+    order = np.lexsort((tie, -present_counts)).tolist()
+    return [FacetValue(labels[i], int(present_counts[i])) for i in order]
 
 
 def highlight_spans(norm_text: str, terms: list[str]) -> list[tuple[int, int]]:
