@@ -444,7 +444,8 @@ def _facet(
     tie = ranks[present] if ranks is not None else np.array(labels)
     present_counts = counts[present]
     order = np.lexsort((tie, -present_counts)).tolist()
-    return [FacetValue(labels[i], int(present_counts[i])) for i in order]
+    numbers = present_counts.tolist()
+    return [FacetValue(labels[i], numbers[i]) for i in order]
 
 
 def highlight_spans(norm_text: str, terms: list[str]) -> list[tuple[int, int]]:
