@@ -142,3 +142,25 @@ def test_links_encode_like_urlencode(query: str, changes: dict) -> None:
                 params[name] = value
         expected = "/" + ("?" + urlencode(params) if params else "")
         assert url_with(**changes) == expected
+
+
+def test_request_cpu_script_prints_figures(tmp_path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    # --no-term-cache changes the module's limit: restored after the test
+    monkeypatch.setattr(textindex, "TERM_CACHE_IDS", textindex.TERM_CACHE_IDS)
+
+    from bench.corpus import generate_corpus
+    from bench.request_cpu import main
+
+    archive, index = tmp_path / "archive", tmp_path / "index"
+    generate_corpus(archive, 30, 1)
+    assert not update_index(archive, index).failed
+    args = ["--index", str(index), "--archive", str(archive), "--mix", "14", "--repeat", "1"]
+    for extra in ([], ["--no-term-cache", "--profile", "3"]):
+        result = CliRunner().invoke(main, args + extra)
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        assert lines[0].startswith("api   14 requests: ") and "ms CPU per request" in lines[0]
+        assert lines[1].startswith("page  14 requests: ")
+        assert ("function calls" in result.output) == bool(extra)
