@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,7 +23,6 @@ from .analysis import words
 from .errors import QueryError
 from .normalize import normalize
 from .query import MAX_TERMS, ParsedQuery, parse_query
-from .records import Record
 from .schema import folded
 from .sortedsets import difference, distinct, intersect, union
 from .store import ArchiveIndex, Snapshot
@@ -93,7 +92,42 @@ class SearchResults:
     relaxed: dict[str, list[str]] = field(default_factory=dict)  # term → the words it became
 
     def to_json(self) -> dict:
-        return asdict(self)
+        """What `dataclasses.asdict` gives (same keys, order and values), built directly:
+        asdict deep-copies every value, which cost more than the search on a page of
+        results with a thousand facet values."""
+        return {
+            "total_reports": self.total_reports,
+            "total_passages": self.total_passages,
+            "facets": {
+                name: [{"value": v.value, "count": v.count} for v in values]
+                for name, values in self.facets.items()
+            },
+            "results": [_report_json(hit) for hit in self.results],
+            "terms": list(self.terms),
+            "relaxed": {term: list(words) for term, words in self.relaxed.items()},
+        }
+
+
+def _report_json(hit: ReportHit) -> dict:
+    return {
+        "file": hit.file,
+        "title": hit.title,
+        "town": hit.town,
+        "county": hit.county,
+        "year": hit.year,
+        "score": hit.score,
+        "matched_passages": hit.matched_passages,
+        "passages": [
+            {
+                "text": p.text,
+                "section": list(p.section),
+                "categories": list(p.categories),
+                "highlights": [tuple(span) for span in p.highlights],
+                "position": p.position,
+            }
+            for p in hit.passages
+        ],
+    }
 
 
 @dataclass(frozen=True)
@@ -317,25 +351,32 @@ class _Search:
         return scores
 
     def _facets(self, matched: np.ndarray, hits: np.ndarray) -> dict[str, list[FacetValue]]:
+        """Each facet's values with their counts, most reports first, then by value."""
         text = self.text
         years = np.asarray(text.report_year, dtype=np.int64)[matched]
-        counts = {
-            "town": _value_counts(np.asarray(text.report_town)[matched], text.towns),
-            "county": _value_counts(np.asarray(text.report_county)[matched], text.counties),
-            "year": {str(y): int(n) for y, n in enumerate(np.bincount(years)) if n and y},
-        }
+        year_counts = np.bincount(years)
+        year_counts[:1] = 0  # year 0 is unknown
         cats = np.asarray(text.passage_cats)[hits]
-        counts["category"] = {
-            name: len(distinct(text.passage_report[hits[(cats & bit) != 0]]))
-            for name, bit in CATEGORY_BITS.items()
-        }
+        category_counts = np.array(
+            [
+                len(distinct(text.passage_report[hits[(cats & bit) != 0]]))
+                for bit in CATEGORY_BITS.values()
+            ],
+            dtype=np.int64,
+        )
         return {
-            name: [
-                FacetValue(value, n)
-                for value, n in sorted(counter.items(), key=lambda item: (-item[1], item[0]))
-                if n
-            ]
-            for name, counter in counts.items()
+            "town": _facet(
+                _id_counts(text.report_town, matched, text.towns),
+                text.towns,
+                text.name_ranks("towns"),
+            ),
+            "county": _facet(
+                _id_counts(text.report_county, matched, text.counties),
+                text.counties,
+                text.name_ranks("counties"),
+            ),
+            "year": _facet(year_counts, None),
+            "category": _facet(category_counts, list(CATEGORY_BITS)),
         }
 
     def _report_hit(
@@ -350,25 +391,32 @@ class _Search:
             return (-sum(t in norm for t in terms), -sum(norm.count(t) for t in terms), passage)
 
         best = sorted(sorted(own, key=rank)[: self.request.passages_per_report])
-        stored = self.searcher.document(file=text.files[report])
-        record = Record.from_json(json.loads(stored["record"]))
+        record = self._stored_record(text.files[report])
         return ReportHit(
-            file=record.file,
-            title=record.title,
-            town=folded(record.town),
-            county=folded(record.county),
-            year=record.year,
+            file=record["file"],
+            title=record["title"],
+            town=folded(record["town"]),
+            county=folded(record["county"]),
+            year=record["year"],
             score=score,
             matched_passages=len(own),
             passages=[self._passage_hit(record, p, int(p - first), terms) for p in best],
         )
 
+    def _stored_record(self, file: str) -> dict:
+        """The report's record as stored (`Record.to_json`), read as plain JSON: a result
+        needs five fields and a few passages, not a whole typed Record. Looked up through
+        the key's first live posting (`document_number`), which skips the query that
+        `searcher.document` builds and runs for every result."""
+        docnum = self.searcher.document_number(file=file)
+        return json.loads(self.searcher.stored_fields(docnum)["record"])
+
     def _passage_hit(
-        self, record: Record, passage: int, position: int, terms: list[str]
+        self, record: dict, passage: int, position: int, terms: list[str]
     ) -> PassageHit:
         section = self.text.passage_section[passage]
         return PassageHit(
-            text=record.passages[position].text,
+            text=record["passages"][position]["text"],
             section=self.text.sections[section].split(SECTION_SEPARATOR) if section >= 0 else [],
             categories=[n for n, b in CATEGORY_BITS.items() if self.text.passage_cats[passage] & b],
             highlights=highlight_spans(self.text.passage_text(passage), terms),
@@ -376,9 +424,29 @@ class _Search:
         )
 
 
-def _value_counts(ids: np.ndarray, names: list[str]) -> dict[str, int]:
-    counts = np.bincount(ids[ids >= 0], minlength=len(names))
-    return {names[i]: int(n) for i in np.flatnonzero(counts) for n in (counts[i],)}
+def _id_counts(ids: np.ndarray, matched: np.ndarray, names: list[str]) -> np.ndarray:
+    """How many matched reports have each name (-1, unknown, counts for none)."""
+    chosen = np.asarray(ids)[matched]
+    return np.bincount(chosen[chosen >= 0], minlength=len(names))
+
+
+def _facet(
+    counts: np.ndarray, names: list[str] | None, ranks: np.ndarray | None = None
+) -> list[FacetValue]:
+    """The values with a count (names[i], or i as a string), most first, ties by value.
+
+    Sorted in NumPy, since a facet can have a thousand towns and this runs on every search;
+    `ranks` (each name's place in sorted order) spares building an array of the names.
+    """
+    present = np.flatnonzero(counts).tolist()
+    labels = [names[i] for i in present] if names is not None else [str(i) for i in present]
+    if not labels:
+        return []
+    tie = ranks[present] if ranks is not None else np.array(labels)
+    present_counts = counts[present]
+    order = np.lexsort((tie, -present_counts)).tolist()
+    numbers = present_counts.tolist()
+    return [FacetValue(labels[i], numbers[i]) for i in order]
 
 
 def highlight_spans(norm_text: str, terms: list[str]) -> list[tuple[int, int]]:

@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +37,8 @@ FORMAT_VERSION = 1
 _UNIGRAM = 0xFFFF  # second half of a single character's code: a noncharacter, never in text
 _ASTRAL = 0xFFFE  # every character beyond the BMP shares one code (candidates are confirmed)
 _CHUNK_CHARS = 2_000_000
+# Passage ids (8 bytes each) kept by a text index's cache of terms' passages: 32 MB.
+TERM_CACHE_IDS = 4_000_000
 
 
 @dataclass
@@ -245,6 +249,10 @@ class TextIndex:
     gram_offsets: np.ndarray
     gram_passages: np.ndarray
     _normalized_sections: list[str] = field(default_factory=list)
+    _ranks: dict[str, np.ndarray] = field(default_factory=dict)
+    _terms: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict)
+    _terms_ids: int = 0
+    _terms_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def load(cls, path: Path) -> TextIndex:
@@ -273,6 +281,37 @@ class TextIndex:
         return self.text[start:end]
 
     def containing(self, term: str, scope: np.ndarray | None) -> np.ndarray:
+        """The passages (sorted ids) in `scope` (a bool mask, or None for all) holding `term`.
+
+        A term's passages in the whole index are kept (least recently used first out, up to
+        TERM_CACHE_IDS ids): a generation never changes, and the same terms come back with
+        the next page, a facet click (a scope) and the API's copy of the page's request.
+        The arrays returned are read-only.
+        """
+        with self._terms_lock:
+            everywhere = self._terms.get(term)
+            if everywhere is not None:
+                self._terms.move_to_end(term)
+        if everywhere is None and scope is not None:
+            return self._containing(term, scope)
+        if everywhere is None:
+            everywhere = self._containing(term, None)
+            everywhere.setflags(write=False)
+            self._remember(term, everywhere)
+        return everywhere if scope is None else everywhere[scope[everywhere]]
+
+    def _remember(self, term: str, passages: np.ndarray) -> None:
+        if len(passages) > TERM_CACHE_IDS:
+            return
+        with self._terms_lock:
+            if term in self._terms:
+                return
+            self._terms[term] = passages
+            self._terms_ids += len(passages)
+            while self._terms_ids > TERM_CACHE_IDS:
+                self._terms_ids -= len(self._terms.popitem(last=False)[1])
+
+    def _containing(self, term: str, scope: np.ndarray | None) -> np.ndarray:
         """The passages (sorted ids) in `scope` (a bool mask, or None for all) holding `term`."""
         lists = []
         for code in _gram_codes(term):
@@ -325,6 +364,16 @@ class TextIndex:
                 sections=[self.sections[i] if i >= 0 else "" for i in section_ids[begin:end]],
             )
         return result
+
+    def name_ranks(self, table: str) -> np.ndarray:
+        """Each name's place in sorted order in `table` (towns, counties): facets sort their
+        values by name on every search, and comparing these ranks is cheaper than strings."""
+        if table not in self._ranks:
+            names = getattr(self, table)
+            ranks = np.empty(len(names), dtype=np.int64)
+            ranks[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+            self._ranks[table] = ranks
+        return self._ranks[table]
 
     def section_ids_with(self, words: str) -> np.ndarray:
         """Sections whose path contains `words` (normalized)."""

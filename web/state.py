@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 from flask import Flask, g, request, url_for
 
@@ -108,23 +108,34 @@ def current_params() -> dict[str, str]:
 def url_with(**changes: object) -> str:
     """This search with `changes` applied (None removes a parameter); back to page 1 unless
     `page` is among the changes. A facet can have a thousand values, so the query string is
-    encoded directly rather than through the URL map (10 times faster)."""
-    params: dict[str, object] = current_params()
+    encoded directly rather than through the URL map (10 times faster), and the current
+    parameters are encoded once per request: what `urlencode` would give for the changed
+    dictionary (a changed parameter keeps its place, a new one goes last)."""
+    if "encoded_params" not in g:
+        g.encoded_params = {
+            name: f"{quote_plus(name)}={quote_plus(value)}"
+            for name, value in current_params().items()
+        }
+    pieces = dict(g.encoded_params)
     if "page" not in changes:
-        params.pop("page", None)
+        pieces.pop("page", None)
     for name, value in changes.items():
         if value is None or value == "":
-            params.pop(name, None)
+            pieces.pop(name, None)
         else:
-            params[name] = value
-    return fresh_search_url(**params)
+            pieces[name] = f"{quote_plus(name)}={quote_plus(str(value))}"
+    return _search_base() + ("?" + "&".join(pieces.values()) if pieces else "")
 
 
 def fresh_search_url(**params: object) -> str:
     """A search with just these parameters (the overview's links)."""
+    return _search_base() + ("?" + urlencode(params) if params else "")
+
+
+def _search_base() -> str:
     if "search_base" not in g:
         g.search_base = url_for("pages.search_page")
-    return g.search_base + ("?" + urlencode(params) if params else "")
+    return g.search_base
 
 
 # What Werkzeug's path converter leaves unquoted (werkzeug.routing.converters.BaseConverter).
