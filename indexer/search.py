@@ -12,7 +12,6 @@ words, all of which must then appear, and the results say so.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from .normalize import normalize
 from .query import MAX_TERMS, ParsedQuery, parse_query
 from .schema import folded
 from .sortedsets import difference, distinct, intersect, union
-from .store import ArchiveIndex, Snapshot
+from .store import ArchiveIndex, Snapshot, stored_record
 from .textindex import TextIndex
 from .vocabulary import (
     CATEGORIES,
@@ -404,12 +403,9 @@ class _Search:
         )
 
     def _stored_record(self, file: str) -> dict:
-        """The report's record as stored (`Record.to_json`), read as plain JSON: a result
-        needs five fields and a few passages, not a whole typed Record. Looked up through
-        the key's first live posting (`document_number`), which skips the query that
-        `searcher.document` builds and runs for every result."""
-        docnum = self.searcher.document_number(file=file)
-        return json.loads(self.searcher.stored_fields(docnum)["record"])
+        """The report's record as plain JSON: a result needs five fields and a few
+        passages, not a whole typed Record."""
+        return stored_record(self.searcher, file)
 
     def _passage_hit(
         self, record: dict, passage: int, position: int, terms: list[str]

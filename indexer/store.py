@@ -290,10 +290,16 @@ class _Opened:
             self.snapshot.close()
 
 
+def stored_record(searcher: Searcher, file: str) -> dict | None:
+    """A report's record as stored (`Record.to_json`), by its archive-relative name; None
+    when it is not indexed. Looked up through the key's first live posting
+    (`document_number`), which skips the query `searcher.document` builds and runs."""
+    docnum = searcher.document_number(file=file)
+    return None if docnum is None else json.loads(searcher.stored_fields(docnum)["record"])
+
+
 def get_record(archive_index: ArchiveIndex, file: str) -> Record | None:
     """The stored record of one report by its archive-relative name; None when not indexed."""
     with archive_index.searcher() as searcher:
-        stored = searcher.document(file=file)
-    if not stored or "record" not in stored:
-        return None
-    return Record.from_json(json.loads(stored["record"]))
+        stored = stored_record(searcher, file)
+    return None if stored is None else Record.from_json(stored)
