@@ -27,7 +27,7 @@ from . import normalize, textindex
 from .durable import write_synced
 from .errors import IndexUnavailable, UpdateInProgress
 from .lastgood import last_good_dir
-from .manifest import damage, read_manifest
+from .manifest import damage, manifest_path
 from .records import Record
 from .schema import SCHEMA_VERSION, build_schema
 from .textindex import TextIndex, text_dir
@@ -138,14 +138,14 @@ def _open_generation(folder: Path) -> tuple[whoosh_index.Index, TextIndex]:
     return opened, TextIndex.load(text_dir(folder, generation))
 
 
-def live_damage(path: Path, deep: bool = False) -> list[str]:
-    """What is wrong with the intact-looking live index: files that differ from its manifest
-    in size (or, `deep`, in checksum), a text index that does not load, and (`deep`) Whoosh
-    records that do not read. Sizes are cheap; `deep` reads the whole index."""
+def live_damage(path: Path, deep: bool = False) -> tuple[int, list[str]]:
+    """The live index's generation and what is wrong with it: files that differ from its
+    manifest in size (or, `deep`, in checksum), a text index that does not load, and
+    (`deep`) Whoosh records that do not read. Sizes are cheap; `deep` reads the whole index."""
     opened = whoosh_index.open_dir(str(path), schema=build_schema(), readonly=True)
     generation = opened.latest_generation()
     problems = damage(path, generation, deep)
-    if not problems and (deep or read_manifest(path, generation) is None):
+    if not problems and (deep or not manifest_path(path, generation).exists()):
         try:
             TextIndex.load(text_dir(path, generation))
         except FileNotFoundError:
@@ -159,7 +159,7 @@ def live_damage(path: Path, deep: bool = False) -> list[str]:
                     pass
         except Exception as error:  # noqa: BLE001
             problems.append(f"Whoosh records: {type(error).__name__}: {error}")
-    return problems
+    return generation, problems
 
 
 @contextmanager

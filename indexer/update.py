@@ -137,12 +137,11 @@ def _needs_rebuild(index_dir: Path, summary: UpdateSummary, verify: bool) -> boo
                 "the index would not open or was written by another version: rebuilt in full"
             )
         return True
-    problems = live_damage(index_dir, deep=verify)
+    generation, problems = live_damage(index_dir, deep=verify)
     if not problems:
         return False
     listed = "; ".join(problems[:5])
     if only_text_index(problems):
-        generation = whoosh_index.open_dir(str(index_dir)).latest_generation()
         shutil.rmtree(text_dir(index_dir, generation))
         summary.repairs.append(f"text index damaged ({listed}): rebuilt from the stored records")
         return False
