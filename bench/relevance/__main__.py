@@ -1,0 +1,226 @@
+"""`python -m bench.relevance [--per-query] [--show ID] [--record today]`: search quality.
+
+Builds the evaluation archive under --workdir (rebuilt every run): `real/` the 40 real report
+openings (--real, default ../shared/corpus/real beside the repository), `samples/` the five
+samples of archive/, `generated/` generate_corpus(n=300, seed=12); indexes it with the product;
+grades every passage for every judged query; prints the measures of three systems:
+`today` (the recorded run in bench/data/relevance/today.json), `bm25` and `product` (this
+checkout's indexer.search). A result is a report and the first passage the system shows for
+it, its gain that passage's grade. A source (real, samples, generated) is scored on its own
+reports: the rankings keep that source's reports, the ideal ranking too, and only queries
+with a relevant passage there count.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import statistics
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from bench.corpus import generate_corpus
+from indexer import ArchiveIndex, update_index
+
+from .judged import KINDS, Passage, Query, judge, load_queries, read_passages
+from .metrics import ndcg_at, precision_at
+from .systems import Bm25, Ranking, load_recorded, product_ranking, record
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_REAL = REPO.parent / "shared" / "corpus" / "real"
+RECORDED = REPO / "bench" / "data" / "relevance" / "today.json"
+GENERATED, SEED = 300, 12
+SOURCES = ("real", "samples", "generated")
+SYSTEMS = ("today", "bm25", "product")
+
+
+def build_archive(workdir: Path, real: Path) -> Path:
+    """The evaluation archive, made anew: real/, samples/, generated/."""
+    archive = workdir / "archive"
+    shutil.rmtree(archive, ignore_errors=True)
+    (archive / "real").mkdir(parents=True)
+    for path in sorted(real.glob("*.txt")):
+        shutil.copy(path, archive / "real" / path.name)
+    shutil.copytree(REPO / "archive", archive / "samples")
+    generate_corpus(archive / "generated", n=GENERATED, seed=SEED)
+    return archive
+
+
+def check_against_index(passages: list[Passage], archive_index: ArchiveIndex) -> None:
+    """The judged passages are the indexed ones, in the same places (else positions lie)."""
+    with archive_index.snapshot() as snapshot:
+        text = snapshot.text
+        indexed = {
+            (file, position): text.passage_text(first + position)
+            for report, file in enumerate(text.files)
+            for first, last in [(int(text.report_passage_start[report]),
+                                 int(text.report_passage_start[report + 1]))]
+            for position in range(last - first)
+        }
+    judged = {(p.file, p.position): p.text for p in passages}
+    if indexed != judged:
+        differ = sorted(set(indexed.items()) ^ set(judged.items()))[:3]
+        raise SystemExit(f"the index and the judged passages differ, e.g. {differ}")
+
+
+class Scores:
+    """The measures of one system on one query, over the reports of one source (or all)."""
+
+    def __init__(self, ranking: Ranking, grades: dict, ideal: list[int]) -> None:
+        gains = [grades.get(hit, 0) for hit in ranking[:10]]
+        self.results = len(ranking)
+        self.precision = precision_at(gains, 5)
+        self.ndcg = ndcg_at(gains, ideal, 10)
+
+
+def ideal_gains(grades: dict, keep: Callable[[str], bool]) -> list[int]:
+    best: dict[str, int] = {}
+    for (file, _), grade in grades.items():
+        if keep(file):
+            best[file] = max(best.get(file, 0), grade)
+    return list(best.values())
+
+
+def evaluate(queries, grades, rankings, keep) -> dict[str, list[Scores]]:
+    """Per system, the scores of the queries with a relevant report in `keep`'s reports."""
+    scored: dict[str, list[Scores]] = {system: [] for system in rankings}
+    for query in queries:
+        ideal = ideal_gains(grades[query.id], keep)
+        if not ideal:
+            continue
+        for system, runs in rankings.items():
+            kept = [hit for hit in runs[query.id] if keep(hit[0])]
+            scored[system].append(Scores(kept, grades[query.id], ideal))
+    return scored
+
+
+def _rows(label: str, scored: dict[str, list[Scores]]) -> list[str]:
+    systems = list(scored)
+    count = len(scored[systems[0]])
+    lines = [f"{label} ({count} queries)"]
+    if not count:
+        return lines
+    for name, value in (
+        ("zero-result rate", lambda s: s.results == 0),
+        ("precision@5", lambda s: s.precision),
+        ("nDCG@10", lambda s: s.ndcg),
+    ):
+        cells = [f"{statistics.fmean(map(value, scored[system])):8.3f}" for system in systems]
+        lines.append(f"  {name:<18}" + "".join(cells))
+    return lines
+
+
+def report(queries: list[Query], grades: dict, rankings: dict, per_query: bool) -> None:
+    header = " " * 20 + "".join(f"{system:>8}" for system in rankings)
+    print(header)
+    print("\n".join(_rows("all", evaluate(queries, grades, rankings, lambda f: True))))
+    for source in SOURCES:
+        scored = evaluate(queries, grades, rankings, lambda f, s=source: f.startswith(s + "/"))
+        print("\n".join(_rows(f"{source} reports", scored)))
+    for kind in KINDS:
+        chosen = [q for q in queries if q.kind == kind]
+        print("\n".join(_rows(f"kind {kind}", evaluate(chosen, grades, rankings, lambda f: True))))
+    if per_query:
+        print("\nper query: judged = reports with a grade ≥ 1 (grade 2); per system: "
+              "results, P@5, nDCG@10")
+        for query in queries:
+            ideal = ideal_gains(grades[query.id], lambda f: True)
+            cells = []
+            for runs in rankings.values():
+                s = Scores(runs[query.id], grades[query.id], ideal)
+                cells.append(f"{s.results:4d} {s.precision:.1f} {s.ndcg:.2f}")
+            judged = f"{len(ideal):3d} ({ideal.count(2):3d})"
+            print(f"{query.id:<24} {judged}  " + " | ".join(cells) + f"  {query.text}")
+
+
+def _snippet(query: Query, text: str) -> str:
+    """The passage around the first phrase of the rule it holds (its start when none)."""
+    places = [text.find(p) for c in (*query.concepts, *query.partial) for p in c if p in text]
+    start = max(min(places, default=0) - 30, 0)
+    return text[start : start + 100].replace("\n", " ")
+
+
+def show(query: Query, grades: dict, rankings: dict, texts: dict) -> None:
+    """What a judge reads to check a rule: each system's top five, a sample of the passages
+    graded 2 and 1 (seeded), with their grades."""
+    print(f"{query.id}: {query.text} ({query.kind}; {query.note})")
+    print(f"  concepts: {query.concepts}  partial: {query.partial}  sections: {query.sections}")
+    counts = [list(grades.values()).count(g) for g in (2, 1)]
+    print(f"  passages graded 2: {counts[0]}, graded 1: {counts[1]}")
+    for system, runs in rankings.items():
+        print(f"  -- {system} top 5 of {len(runs[query.id])}")
+        for hit in runs[query.id][:5]:
+            print(f"   [{grades.get(hit, 0)}] {hit[0]}#{hit[1]}: {_snippet(query, texts[hit])}")
+    rng = random.Random(query.id)
+    for grade, size in ((2, 6), (1, 4)):
+        chosen = sorted(hit for hit, g in grades.items() if g == grade)
+        print(f"  -- a sample of grade {grade}")
+        for hit in rng.sample(chosen, min(size, len(chosen))):
+            print(f"   [{grade}] {hit[0]}#{hit[1]}: {_snippet(query, texts[hit])}")
+
+
+@click.command()
+@click.option("--workdir", type=click.Path(path_type=Path), default=Path("/tmp/relevance-eval"),
+              show_default=True, help="Where the archive and its index are built.")
+@click.option("--real", type=click.Path(path_type=Path), default=DEFAULT_REAL,
+              show_default=True, help="The folder of the 40 real report openings.")
+@click.option("--record", "record_today", is_flag=True,
+              help=f"Record this checkout's search as the `today` run ({RECORDED.name}).")
+@click.option("--per-query", is_flag=True, help="Also print a table row per query.")
+@click.option("--show", "shown", multiple=True, help="Print what a judge reads for query ID (or all).")
+def main(workdir: Path, real: Path, record_today: bool, per_query: bool, shown) -> None:
+    if not any(real.glob("*.txt")):
+        sys.exit(f"{real}: the real reports are missing (no .txt there); give --real DIR")
+    queries = load_queries()
+    workdir = workdir.resolve()
+    archive = build_archive(workdir, real)
+    index_dir = workdir / "index"
+    shutil.rmtree(index_dir, ignore_errors=True)
+    summary = update_index(archive, index_dir, full=True)
+    passages = read_passages(archive)
+    archive_index = ArchiveIndex(index_dir)
+    check_against_index(passages, archive_index)
+    reports = {p.file for p in passages}
+    layout = {s: sum(f.startswith(s + "/") for f in reports) for s in SOURCES}
+    fingerprint = {**layout, "seed": SEED, "passages": len(passages)}
+    if record_today:
+        archive_index.close()
+        record(index_dir, queries, RECORDED, fingerprint)
+        print(f"recorded {len(queries)} queries into {RECORDED}")
+        return
+    grades = judge(queries, passages)
+    try:
+        commit, today = load_recorded(RECORDED, queries, fingerprint)
+    except (OSError, ValueError) as error:
+        sys.exit(f"{error}\nrecord it with: python -m bench.relevance --record")
+    bm25 = Bm25(passages)
+    try:
+        rankings = {
+            "today": today,
+            "bm25": {q.id: bm25.ranking(q.text) for q in queries},
+            "product": {q.id: product_ranking(archive_index, q.text) for q in queries},
+        }
+    finally:
+        bm25.close()
+        archive_index.close()
+    print(f"archive {workdir / 'archive'}: {summary.line()}")
+    graded = [g for by_query in grades.values() for g in by_query.values()]
+    print(f"{len(queries)} queries; {len(passages)} passages in {len(reports)} reports "
+          f"({', '.join(f'{s} {n}' for s, n in layout.items())}), every one judged for every "
+          f"query: {graded.count(2)} grades 2, {graded.count(1)} grades 1")
+    print(f"today = the recorded run of commit {commit} ({RECORDED.relative_to(REPO)}); "
+          "bm25 = Whoosh BM25F over jieba words per passage; product = this checkout's search")
+    if shown:
+        texts = {(p.file, p.position): p.text for p in passages}
+        for query in queries:
+            if query.id in shown or "all" in shown:
+                show(query, grades[query.id], {s: r for s, r in rankings.items()}, texts)
+        return
+    report(queries, grades, rankings, per_query)
+
+
+if __name__ == "__main__":
+    main()
