@@ -56,8 +56,9 @@ def check_against_index(passages: list[Passage], archive_index: ArchiveIndex) ->
         indexed = {
             (file, position): text.passage_text(first + position)
             for report, file in enumerate(text.files)
-            for first, last in [(int(text.report_passage_start[report]),
-                                 int(text.report_passage_start[report + 1]))]
+            for first, last in [
+                (int(text.report_passage_start[report]), int(text.report_passage_start[report + 1]))
+            ]
             for position in range(last - first)
         }
     judged = {(p.file, p.position): p.text for p in passages}
@@ -124,8 +125,10 @@ def report(queries: list[Query], grades: dict, rankings: dict, per_query: bool) 
         chosen = [q for q in queries if q.kind == kind]
         print("\n".join(_rows(f"kind {kind}", evaluate(chosen, grades, rankings, lambda f: True))))
     if per_query:
-        print("\nper query: judged = reports with a grade ≥ 1 (grade 2); per system: "
-              "results, P@5, nDCG@10")
+        print(
+            "\nper query: judged = reports with a grade ≥ 1 (grade 2); per system: "
+            "results, P@5, nDCG@10"
+        )
         for query in queries:
             ideal = ideal_gains(grades[query.id], lambda f: True)
             cells = []
@@ -163,14 +166,30 @@ def show(query: Query, grades: dict, rankings: dict, texts: dict) -> None:
 
 
 @click.command()
-@click.option("--workdir", type=click.Path(path_type=Path), default=Path("/tmp/relevance-eval"),
-              show_default=True, help="Where the archive and its index are built.")
-@click.option("--real", type=click.Path(path_type=Path), default=DEFAULT_REAL,
-              show_default=True, help="The folder of the 40 real report openings.")
-@click.option("--record", "record_today", is_flag=True,
-              help=f"Record this checkout's search as the `today` run ({RECORDED.name}).")
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path),
+    default=Path("/tmp/relevance-eval"),
+    show_default=True,
+    help="Where the archive and its index are built.",
+)
+@click.option(
+    "--real",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_REAL,
+    show_default=True,
+    help="The folder of the 40 real report openings.",
+)
+@click.option(
+    "--record",
+    "record_today",
+    is_flag=True,
+    help=f"Record this checkout's search as the `today` run ({RECORDED.name}).",
+)
 @click.option("--per-query", is_flag=True, help="Also print a table row per query.")
-@click.option("--show", "shown", multiple=True, help="Print what a judge reads for query ID (or all).")
+@click.option(
+    "--show", "shown", multiple=True, help="Print what a judge reads for query ID (or all)."
+)
 def main(workdir: Path, real: Path, record_today: bool, per_query: bool, shown) -> None:
     if not any(real.glob("*.txt")):
         sys.exit(f"{real}: the real reports are missing (no .txt there); give --real DIR")
@@ -208,11 +227,15 @@ def main(workdir: Path, real: Path, record_today: bool, per_query: bool, shown) 
         archive_index.close()
     print(f"archive {workdir / 'archive'}: {summary.line()}")
     graded = [g for by_query in grades.values() for g in by_query.values()]
-    print(f"{len(queries)} queries; {len(passages)} passages in {len(reports)} reports "
-          f"({', '.join(f'{s} {n}' for s, n in layout.items())}), every one judged for every "
-          f"query: {graded.count(2)} grades 2, {graded.count(1)} grades 1")
-    print(f"today = the recorded run of commit {commit} ({RECORDED.relative_to(REPO)}); "
-          "bm25 = Whoosh BM25F over jieba words per passage; product = this checkout's search")
+    print(
+        f"{len(queries)} queries; {len(passages)} passages in {len(reports)} reports "
+        f"({', '.join(f'{s} {n}' for s, n in layout.items())}), every one judged for every "
+        f"query: {graded.count(2)} grades 2, {graded.count(1)} grades 1"
+    )
+    print(
+        f"today = the recorded run of commit {commit} ({RECORDED.relative_to(REPO)}); "
+        "bm25 = Whoosh BM25F over jieba words per passage; product = this checkout's search"
+    )
     if shown:
         texts = {(p.file, p.position): p.text for p in passages}
         for query in queries:

@@ -42,21 +42,31 @@ def record(index_dir: Path, queries: list[Query], out: Path, archive: dict) -> N
     """Run the product on every query and write its rankings, with the commit it ran at."""
     archive_index = ArchiveIndex(index_dir)
     try:
-        runs = {q.id: {"query": q.text, "ranking": product_ranking(archive_index, q.text)}
-                for q in queries}
+        runs = {
+            q.id: {"query": q.text, "ranking": product_ranking(archive_index, q.text)}
+            for q in queries
+        }
     finally:
         archive_index.close()
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-        cwd=Path(__file__).parent, check=False,
-    ).stdout.strip() or "unknown"
+    commit = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+            check=False,
+        ).stdout.strip()
+        or "unknown"
+    )
     # One line per query, so that a new recording's diff shows the queries whose ranking moved.
     head = json.dumps({"commit": commit, "archive": archive}, ensure_ascii=False)[:-1]
     lines = [json.dumps({qid: run}, ensure_ascii=False)[1:-1] for qid, run in runs.items()]
     out.write_text(head + ', "queries": {\n' + ",\n".join(lines) + "\n}}\n", encoding="utf-8")
 
 
-def load_recorded(path: Path, queries: list[Query], archive: dict) -> tuple[str, dict[str, Ranking]]:
+def load_recorded(
+    path: Path, queries: list[Query], archive: dict
+) -> tuple[str, dict[str, Ranking]]:
     """The commit and rankings of a recorded run; ValueError when it does not fit the queries
     or the archive (a query was added or reworded since: record again)."""
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -72,8 +82,18 @@ def load_recorded(path: Path, queries: list[Query], archive: dict) -> tuple[str,
 class JiebaTokenizer(Tokenizer):
     """Whoosh tokens from the product's jieba words (its user dictionary, its normalization)."""
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        mode="",
+        **kwargs,
+    ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for place, word in enumerate(words(value)):
             token.text, token.boost, token.stopped = word, 1.0, False
