@@ -10,6 +10,7 @@ So the judgements are complete and reproducible, and a new corpus is judged by t
 
 from __future__ import annotations
 
+import re
 import sys
 import tomllib
 from collections.abc import Iterable
@@ -22,6 +23,7 @@ from indexer.normalize import normalize
 from indexer.vocabulary import CATEGORY_BITS
 
 QUERIES_FILE = Path(__file__).resolve().parents[1] / "data" / "relevance" / "queries.toml"
+_SENTENCE_END = re.compile(r"[。!?;\n]")  # normalized text: ！？； are half-width
 KINDS = ("question", "topic", "missing-word", "problems", "plans", "abbreviation", "spaced", "typo")
 
 
@@ -49,13 +51,22 @@ class Query:
     concepts: tuple[tuple[str, ...], ...]  # grade 2: every concept present
     partial: tuple[tuple[str, ...], ...]  # grade 1: these concepts present
     sections: int  # CATEGORY_BITS a grade-2 passage must sit in; 0: anywhere
+    elsewhere: int  # the grade of an answer outside those parts
 
     def grade(self, passage: Passage) -> int:
-        """2: every concept, in the right part; 1: the partial concepts, or every concept
-        in another part; else 0."""
-        if _holds(self.concepts, passage.text):
-            return 2 if not self.sections or passage.cats & self.sections else 1
-        return 1 if _holds(self.partial, passage.text) else 0
+        """2: every concept in one sentence, in the right part (in another: `elsewhere`);
+        1: the partial concepts, or every concept spread over sentences; else 0.
+
+        One sentence, because a passage can join unrelated statements (generated reports
+        recombine sentences): 学校 in one and 法律 in the next is no answer about school law
+        education."""
+        text = passage.text
+        in_part = not self.sections or passage.cats & self.sections
+        if any(_holds(self.concepts, sentence) for sentence in _SENTENCE_END.split(text)):
+            return 2 if in_part else self.elsewhere
+        if _holds(self.partial, text) or (in_part and _holds(self.concepts, text)):
+            return 1
+        return 0
 
 
 def _holds(concepts: Iterable[tuple[str, ...]], text: str) -> bool:
@@ -96,6 +107,7 @@ def load_queries(path: Path = QUERIES_FILE) -> list[Query]:
                 concepts=concepts,
                 partial=_concepts(entry["partial"], where) if "partial" in entry else concepts[:1],
                 sections=sum(CATEGORY_BITS[name] for name in sections),
+                elsewhere=int(entry.get("elsewhere", 1)),
             )
         )
     return queries
