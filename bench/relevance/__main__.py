@@ -17,85 +17,19 @@ import random
 import shutil
 import statistics
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from bench.corpus import generate_corpus
 from indexer import ArchiveIndex, update_index
 
-from .judged import KINDS, Passage, Query, judge, load_queries, read_passages
-from .metrics import ndcg_at, precision_at
-from .systems import Bm25, Ranking, load_recorded, product_ranking, record
+from .archive import REPO, SEED, SOURCES, build_archive, check_against_index
+from .judged import KINDS, Query, judge, load_queries, read_passages
+from .metrics import Scores, evaluate, ideal_gains
+from .systems import Bm25, load_recorded, product_ranking, record
 
-REPO = Path(__file__).resolve().parents[2]
 DEFAULT_REAL = REPO.parent / "shared" / "corpus" / "real"
 RECORDED = REPO / "bench" / "data" / "relevance" / "today.json"
-GENERATED, SEED = 300, 12
-SOURCES = ("real", "samples", "generated")
-SYSTEMS = ("today", "bm25", "product")
-
-
-def build_archive(workdir: Path, real: Path) -> Path:
-    """The evaluation archive, made anew: real/, samples/, generated/."""
-    archive = workdir / "archive"
-    shutil.rmtree(archive, ignore_errors=True)
-    (archive / "real").mkdir(parents=True)
-    for path in sorted(real.glob("*.txt")):
-        shutil.copy(path, archive / "real" / path.name)
-    shutil.copytree(REPO / "archive", archive / "samples")
-    generate_corpus(archive / "generated", n=GENERATED, seed=SEED)
-    return archive
-
-
-def check_against_index(passages: list[Passage], archive_index: ArchiveIndex) -> None:
-    """The judged passages are the indexed ones, in the same places (else positions lie)."""
-    with archive_index.snapshot() as snapshot:
-        text = snapshot.text
-        indexed = {
-            (file, position): text.passage_text(first + position)
-            for report, file in enumerate(text.files)
-            for first, last in [
-                (int(text.report_passage_start[report]), int(text.report_passage_start[report + 1]))
-            ]
-            for position in range(last - first)
-        }
-    judged = {(p.file, p.position): p.text for p in passages}
-    if indexed != judged:
-        differ = sorted(set(indexed.items()) ^ set(judged.items()))[:3]
-        raise SystemExit(f"the index and the judged passages differ, e.g. {differ}")
-
-
-class Scores:
-    """The measures of one system on one query, over the reports of one source (or all)."""
-
-    def __init__(self, ranking: Ranking, grades: dict, ideal: list[int]) -> None:
-        gains = [grades.get(hit, 0) for hit in ranking[:10]]
-        self.results = len(ranking)
-        self.precision = precision_at(gains, 5)
-        self.ndcg = ndcg_at(gains, ideal, 10)
-
-
-def ideal_gains(grades: dict, keep: Callable[[str], bool]) -> list[int]:
-    best: dict[str, int] = {}
-    for (file, _), grade in grades.items():
-        if keep(file):
-            best[file] = max(best.get(file, 0), grade)
-    return list(best.values())
-
-
-def evaluate(queries, grades, rankings, keep) -> dict[str, list[Scores]]:
-    """Per system, the scores of the queries with a relevant report in `keep`'s reports."""
-    scored: dict[str, list[Scores]] = {system: [] for system in rankings}
-    for query in queries:
-        ideal = ideal_gains(grades[query.id], keep)
-        if not ideal:
-            continue
-        for system, runs in rankings.items():
-            kept = [hit for hit in runs[query.id] if keep(hit[0])]
-            scored[system].append(Scores(kept, grades[query.id], ideal))
-    return scored
 
 
 def _rows(label: str, scored: dict[str, list[Scores]]) -> list[str]:
@@ -117,20 +51,20 @@ def _rows(label: str, scored: dict[str, list[Scores]]) -> list[str]:
 def report(queries: list[Query], grades: dict, rankings: dict, per_query: bool) -> None:
     header = " " * 20 + "".join(f"{system:>8}" for system in rankings)
     print(header)
-    print("\n".join(_rows("all", evaluate(queries, grades, rankings, lambda f: True))))
+    print("\n".join(_rows("all", evaluate(queries, grades, rankings))))
     for source in SOURCES:
         scored = evaluate(queries, grades, rankings, lambda f, s=source: f.startswith(s + "/"))
         print("\n".join(_rows(f"{source} reports", scored)))
     for kind in KINDS:
         chosen = [q for q in queries if q.kind == kind]
-        print("\n".join(_rows(f"kind {kind}", evaluate(chosen, grades, rankings, lambda f: True))))
+        print("\n".join(_rows(f"kind {kind}", evaluate(chosen, grades, rankings))))
     if per_query:
         print(
             "\nper query: judged = reports with a grade ≥ 1 (grade 2); per system: "
             "results, P@5, nDCG@10"
         )
         for query in queries:
-            ideal = ideal_gains(grades[query.id], lambda f: True)
+            ideal = ideal_gains(grades[query.id])
             cells = []
             for runs in rankings.values():
                 s = Scores(runs[query.id], grades[query.id], ideal)
@@ -184,7 +118,8 @@ def show(query: Query, grades: dict, rankings: dict, texts: dict) -> None:
     "--record",
     "record_today",
     is_flag=True,
-    help=f"Record this checkout's search as the `today` run ({RECORDED.name}).",
+    help=f"Record this checkout's search as the `today` run ({RECORDED.name}); only at the "
+    "commit that `today` stands for.",
 )
 @click.option("--per-query", is_flag=True, help="Also print a table row per query.")
 @click.option(
@@ -240,7 +175,7 @@ def main(workdir: Path, real: Path, record_today: bool, per_query: bool, shown) 
         texts = {(p.file, p.position): p.text for p in passages}
         for query in queries:
             if query.id in shown or "all" in shown:
-                show(query, grades[query.id], {s: r for s, r in rankings.items()}, texts)
+                show(query, grades[query.id], rankings, texts)
         return
     report(queries, grades, rankings, per_query)
 

@@ -51,22 +51,24 @@ class Query:
     concepts: tuple[tuple[str, ...], ...]  # grade 2: every concept present
     partial: tuple[tuple[str, ...], ...]  # grade 1: these concepts present
     sections: int  # CATEGORY_BITS a grade-2 passage must sit in; 0: anywhere
-    elsewhere: int  # the grade of an answer outside those parts
+    elsewhere: bool  # an answer outside those parts is about the topic (grade 1)
 
     def grade(self, passage: Passage) -> int:
-        """2: every concept in one sentence, in the right part (in another: `elsewhere`);
-        1: the partial concepts, or every concept spread over sentences; else 0.
+        """2: every concept in one sentence, in the right part; 1: that in another part
+        (unless `elsewhere` is false), the partial concepts, or every concept spread over
+        sentences of the right part; else 0.
 
         One sentence, because a passage can join unrelated statements (generated reports
         recombine sentences): 学校 in one and 法律 in the next is no answer about school law
         education."""
         text = passage.text
-        in_part = not self.sections or passage.cats & self.sections
-        if any(_holds(self.concepts, sentence) for sentence in _SENTENCE_END.split(text)):
-            return 2 if in_part else self.elsewhere
-        if _holds(self.partial, text) or (in_part and _holds(self.concepts, text)):
+        in_part = not self.sections or bool(passage.cats & self.sections)
+        answers = any(_holds(self.concepts, s) for s in _SENTENCE_END.split(text))
+        if answers and in_part:
+            return 2
+        if (answers and self.elsewhere) or _holds(self.partial, text):
             return 1
-        return 0
+        return 1 if in_part and _holds(self.concepts, text) else 0
 
 
 def _holds(concepts: Iterable[tuple[str, ...]], text: str) -> bool:
@@ -107,7 +109,7 @@ def load_queries(path: Path = QUERIES_FILE) -> list[Query]:
                 concepts=concepts,
                 partial=_concepts(entry["partial"], where) if "partial" in entry else concepts[:1],
                 sections=sum(CATEGORY_BITS[name] for name in sections),
-                elsewhere=int(entry.get("elsewhere", 1)),
+                elsewhere=bool(entry.get("elsewhere", True)),
             )
         )
     return queries
