@@ -143,7 +143,7 @@ def test_a_recorded_run_must_fit_the_queries(tmp_path):
     queries = load_queries()
     data = json.loads(RECORDED.read_text(encoding="utf-8"))
     commit, rankings = load_recorded(RECORDED, queries, data["archive"])
-    assert commit == "7e66883" and set(rankings) == {q.id for q in queries}
+    assert commit == "4333525" and set(rankings) == {q.id for q in queries}
     stale = tmp_path / "today.json"
     data["queries"][queries[0].id]["query"] = "别的词"
     stale.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")

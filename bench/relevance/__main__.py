@@ -142,7 +142,10 @@ def main(workdir: Path, real: Path, record_today: bool, per_query: bool, shown) 
     fingerprint = {**layout, "seed": SEED, "passages": len(passages)}
     if record_today:
         archive_index.close()
-        record(index_dir, queries, RECORDED, fingerprint)
+        try:
+            record(index_dir, queries, RECORDED, fingerprint)
+        except ValueError as error:
+            sys.exit(str(error))
         print(f"recorded {len(queries)} queries into {RECORDED}")
         return
     grades = judge(queries, passages)
@@ -168,7 +171,8 @@ def main(workdir: Path, real: Path, record_today: bool, per_query: bool, shown) 
         f"query: {graded.count(2)} grades 2, {graded.count(1)} grades 1"
     )
     print(
-        f"today = the recorded run of commit {commit} ({RECORDED.relative_to(REPO)}); "
+        f"today = a recorded run of the search of commit {commit} (its indexer/; "
+        f"{RECORDED.relative_to(REPO)}); "
         "bm25 = Whoosh BM25F over jieba words per passage; product = this checkout's search"
     )
     if shown:

@@ -38,8 +38,23 @@ def product_ranking(archive_index: ArchiveIndex, text: str) -> Ranking:
             return ranking
 
 
+def search_commit() -> str:
+    """The commit of the search code this checkout runs: the last one that changed indexer/.
+
+    Refuses uncommitted changes there, since a recorded run must name the code it ran."""
+    repo = Path(__file__).resolve().parents[2]
+
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=repo)
+
+    if git("diff", "--quiet", "HEAD", "--", "indexer").returncode != 0:
+        raise ValueError("indexer/ has uncommitted changes: commit them before recording")
+    return git("log", "-1", "--format=%h", "--", "indexer").stdout.strip() or "unknown"
+
+
 def record(index_dir: Path, queries: list[Query], out: Path, archive: dict) -> None:
-    """Run the product on every query and write its rankings, with the commit it ran at."""
+    """Run the product on every query and write its rankings, with the commit of its code."""
+    commit = search_commit()
     archive_index = ArchiveIndex(index_dir)
     try:
         runs = {
@@ -48,16 +63,6 @@ def record(index_dir: Path, queries: list[Query], out: Path, archive: dict) -> N
         }
     finally:
         archive_index.close()
-    commit = (
-        subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).parent,
-            check=False,
-        ).stdout.strip()
-        or "unknown"
-    )
     # One line per query, so that a new recording's diff shows the queries whose ranking moved.
     head = json.dumps({"commit": commit, "archive": archive}, ensure_ascii=False)[:-1]
     lines = [json.dumps({qid: run}, ensure_ascii=False)[1:-1] for qid, run in runs.items()]
