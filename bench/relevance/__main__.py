@@ -22,6 +22,7 @@ from pathlib import Path
 import click
 
 from indexer import ArchiveIndex, update_index
+from indexer.vocabulary import CATEGORY_BITS
 
 from .archive import REPO, SEED, SOURCES, build_archive, check_against_index
 from .judged import KINDS, Query, judge, load_queries, read_passages
@@ -49,8 +50,12 @@ def _rows(label: str, scored: dict[str, list[Scores]]) -> list[str]:
 
 
 def report(queries: list[Query], grades: dict, rankings: dict, per_query: bool) -> None:
-    header = " " * 20 + "".join(f"{system:>8}" for system in rankings)
-    print(header)
+    print(
+        "means over queries; a result = a report and the first passage shown for it, its gain "
+        "that passage's grade;\na source's lines score its own reports only (the rankings and "
+        "the ideal restricted to them)\n"
+    )
+    print(" " * 20 + "".join(f"{system:>8}" for system in rankings))
     print("\n".join(_rows("all", evaluate(queries, grades, rankings))))
     for source in SOURCES:
         scored = evaluate(queries, grades, rankings, lambda f, s=source: f.startswith(s + "/"))
@@ -84,7 +89,8 @@ def show(query: Query, grades: dict, rankings: dict, texts: dict) -> None:
     """What a judge reads to check a rule: each system's top five, a sample of the passages
     graded 2 and 1 (seeded), with their grades."""
     print(f"{query.id}: {query.text} ({query.kind}; {query.note})")
-    print(f"  concepts: {query.concepts}  partial: {query.partial}  sections: {query.sections}")
+    parts = [name for name, bit in CATEGORY_BITS.items() if query.sections & bit]
+    print(f"  concepts: {query.concepts}  partial: {query.partial}  sections: {parts}")
     counts = [list(grades.values()).count(g) for g in (2, 1)]
     print(f"  passages graded 2: {counts[0]}, graded 1: {counts[1]}")
     for system, runs in rankings.items():
