@@ -48,8 +48,6 @@ _SHIFT = 16
 _LOW = 0xFFFF
 _LAST_CHARACTER = 0xFFFD
 _NONE = np.zeros(0, dtype=np.int64)
-# Where an edit is, for ranking and for _whole.
-_FIRST, _LAST, _SHORTENED = 1, 2, 3
 
 
 def nearest_phrases(text: TextIndex, word: str, limit: int = 5) -> list[str]:
@@ -64,12 +62,12 @@ def nearest_phrases(text: TextIndex, word: str, limit: int = 5) -> list[str]:
     for candidate in sorted(candidates, key=lambda c: (-candidates[c].bound, c))[:_COUNTED]:
         if sum(seen.count(c) >= candidates[candidate].bound for c in edits) > limit:
             break  # the rest are rarer than enough suggestions already found
-        if seen.count(candidate) and _whole(candidate, candidates[candidate].end):
+        if seen.count(candidate) and _whole(candidate, candidates[candidate].touched):
             edits.append(candidate)
     chosen = [
         candidate
         for candidate in sorted(
-            edits, key=lambda c: (candidates[c].end == _SHORTENED, -seen.count(c), c)
+            edits, key=lambda c: (candidates[c].shortened, -seen.count(c), c)
         )
         if not seen.fragment(candidate, edits)
     ]
@@ -83,17 +81,21 @@ def nearest_phrases(text: TextIndex, word: str, limit: int = 5) -> list[str]:
 
 class _Edit(NamedTuple):
     bound: int  # the passages of the candidate's rarest pair: at most its own
-    end: int  # _FIRST or _LAST: a character replaced or added there; _SHORTENED; or 0
+    shortened: bool  # a character left out at an end: a part of the word, ranked last
+    touched: tuple[int, ...]  # the candidate's characters the edit changed or brought together
 
 
-def _whole(candidate: str, end: int) -> bool:
-    """Whether a character replaced or added at an end of `candidate` is part of a word there
-    (jieba's cut does not leave it alone): 法律顾问及 is 法律顾问 / 及, a neighbour of the
-    word in some sentence, not a correction of it."""
-    if end not in (_FIRST, _LAST):
+def _whole(candidate: str, touched: tuple[int, ...]) -> bool:
+    """Whether every character an edit touched is inside a word of two characters or more of
+    `candidate` (jieba's cut): 法律顾问及 is 法律顾问 / 及 and 行政意 (行政复意 without 复) is
+    行政 / 意, neighbours in some sentence, not corrections."""
+    if not touched:
         return True
-    pieces = segmenter().lcut(candidate, HMM=False)
-    return len(pieces[0 if end == _FIRST else -1]) > 1
+    owner, at = [], 0
+    for piece in segmenter().lcut(candidate, HMM=False):
+        owner += [len(piece)] * len(piece)
+        at += len(piece)
+    return all(owner[i] > 1 for i in touched)
 
 
 def _one_edit(pairs: _PairTable, word: str) -> dict[str, _Edit]:
@@ -110,50 +112,51 @@ def _one_edit(pairs: _PairTable, word: str) -> dict[str, _Edit]:
             return None
         return min((c for j, c in enumerate(held) if j not in removed), default=_NO_PAIR)
 
-    def offer(candidate: str, bound: int, end: int = 0) -> None:
+    def offer(candidate: str, bound: int, *touched: int, shortened: bool = False) -> None:
         if bound > 0 and len(candidate) >= 2 and candidate != word:
             known = found.get(candidate)
-            if known is None or (end, -bound) < (known.end, -known.bound):
-                found[candidate] = _Edit(bound, end)
-
-    def at_end(i: int, last: int) -> int:
-        return _FIRST if i == 0 else _LAST if i == last else 0
+            if known is None or (shortened, -bound) < (known.shortened, -known.bound):
+                found[candidate] = _Edit(bound, shortened, touched)
 
     for i in range(n):  # leave word[i] out
         bound = kept({i - 1, i})
         if bound is not None:
             if 0 < i < n - 1:
                 bound = min(bound, pairs.count(word[i - 1], word[i + 1]))
-            offer(word[:i] + word[i + 1 :], bound, _SHORTENED if i in (0, n - 1) else 0)
+                offer(word[:i] + word[i + 1 :], bound, i - 1, i)
+            else:
+                offer(word[:i] + word[i + 1 :], bound, shortened=True)
     for i in range(n - 1):  # swap word[i] and word[i + 1]
         bound = kept({i - 1, i, i + 1})
         if bound is not None and word[i] != word[i + 1]:
             swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
             around = range(max(i - 1, 0), min(i + 2, n - 1))
-            offer(swapped, min([bound, *(pairs.count(swapped[j], swapped[j + 1]) for j in around)]))
+            bound = min([bound, *(pairs.count(swapped[j], swapped[j + 1]) for j in around)])
+            offer(swapped, bound, i, i + 1)
     for i in range(n):  # replace word[i]
         bound = kept({i - 1, i})
         if bound is not None:
             left, right = word[i - 1] if i else None, word[i + 1] if i < n - 1 else None
             for fill, fill_bound in pairs.fills(left, right, _COUNTED):
                 if fill != word[i]:
-                    offer(word[:i] + fill + word[i + 1 :], min(bound, fill_bound), at_end(i, n - 1))
+                    offer(word[:i] + fill + word[i + 1 :], min(bound, fill_bound), i)
     for i in range(n + 1):  # add a character before word[i]
         bound = kept({i - 1})
         if bound is not None:
             left, right = word[i - 1] if i else None, word[i] if i < n else None
             for fill, fill_bound in pairs.fills(left, right, _COUNTED):
-                offer(word[:i] + fill + word[i:], min(bound, fill_bound), at_end(i, n))
+                offer(word[:i] + fill + word[i:], min(bound, fill_bound), i)
     return found
 
 
 def _parts(seen: _Occurrences, word: str) -> list[str]:
-    """The longest parts of `word` that occur, cut at the boundaries of its jieba words (a
-    part that begins or ends inside a word is cut back to whole words: 干部职工法 → 干部职工)."""
-    cuts, at = {0}, 0
-    for piece in segmenter().lcut(word, HMM=False):
-        at += len(piece)
-        cuts.add(at)
+    """The longest parts of `word` that occur, cut at the boundaries of its words (a part that
+    begins or ends inside a word is cut back to whole words: 干部职工法 → 干部职工). The words
+    are jieba's in search mode, which also cuts long words into theirs (民主法治示范村 →
+    民主 / 法治 / 示范村), so a long word of which only a part occurs still gives that part."""
+    cuts = {0, len(word)}
+    for _, start, end in segmenter().tokenize(word, mode="search", HMM=False):
+        cuts.update((start, end))
     found = []
     for start, end in _longest_parts(seen, word):
         inner = [cut for cut in sorted(cuts) if start <= cut <= end]
@@ -184,7 +187,8 @@ class _Occurrences:
     """How often strings occur, estimated from samples of passages, and those samples."""
 
     def __init__(self, text: TextIndex, pairs: _PairTable) -> None:
-        self.text = text
+        self.text = text.text
+        self.starts = np.asarray(text.passage_start)
         self.pairs = pairs
         self._counts: dict[str, int] = {}
         self._holding: dict[str, np.ndarray] = {}
@@ -228,6 +232,8 @@ class _Occurrences:
         both = np.asarray(lists[0], dtype=np.int64)
         for other in lists[1:]:
             both = intersect(both, other)
+            if not len(both):
+                return 0, _NONE
         return self._scaled(term, both, _SEARCHED)
 
     def _scaled(self, term: str, passages: np.ndarray, most: int) -> tuple[int, np.ndarray]:
@@ -244,9 +250,9 @@ class _Occurrences:
 
     def _holding_mask(self, term: str, passages: np.ndarray) -> np.ndarray:
         """Which of `passages` hold `term`, each searched within its own bounds."""
-        starts = self.text.passage_start[passages].tolist()
-        ends = (self.text.passage_start[passages + 1] - 1).tolist()
-        find = self.text.text.find
+        starts = self.starts[passages].tolist()
+        ends = (self.starts[passages + 1] - 1).tolist()
+        find = self.text.find
         return np.array(
             [find(term, start, end) >= 0 for start, end in zip(starts, ends, strict=True)],
             dtype=bool,
@@ -264,9 +270,10 @@ class _PairTable:
     """The text index's postings of character pairs, by pair or by one of its characters."""
 
     def __init__(self, text: TextIndex) -> None:
-        self.codes = text.gram_codes
-        self.offsets = text.gram_offsets
-        self.postings = text.gram_passages
+        # Plain arrays over the memory maps: slicing a memmap makes a memmap object each time.
+        self.codes = np.asarray(text.gram_codes)
+        self.offsets = np.asarray(text.gram_offsets)
+        self.postings = np.asarray(text.gram_passages)
         self._at: dict[int, int] = {}
 
     def count(self, first: str, second: str) -> int:
