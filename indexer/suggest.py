@@ -1,25 +1,29 @@
 """“Did you mean”: the archive's nearest words or phrases to a word that occurs nowhere in it.
 
-The rule, in order of similarity:
+When a search finds nothing, staff have usually mistyped a term or run several together. The
+rule, nearest first:
 
-1. Strings one edit away from the word that occur in the archive: one character replaced,
-   left out or added, or two neighbours swapped (行政复意 → 行政复议, 法律顾问员 → 法律顾问,
-   法律问 → 法律顾问), the most frequent first. This is Norvig's spelling corrector with the
-   archive's own text as its dictionary: the likeliest correction is the commonest one.
-2. Then the longest parts of the word that occur (基层普法宣传教育活动月 → 普法宣传教育,
-   活动月), longest first, then the most frequent.
+1. Corrections: strings one edit from the word that occur in the archive (a character
+   replaced, added or left out inside, two neighbours swapped: 行政复意 → 行政复议, 法律问 →
+   法律顾问, 执法法检查 → 执法检查, 政行复议 → 行政复议), the commonest first. This is
+   Norvig's spelling corrector with the archive's text as its dictionary. The characters an
+   edit touches must sit inside a word of two characters or more of the correction (jieba's
+   cut): 法律顾问员 → 法律顾问及 is 法律顾问 / 及, a neighbour in some sentence, not a word.
+2. The word without its first or its last character (法律顾问员 → 法律顾问), commonest first:
+   a part of the word, after the corrections.
+3. The longest parts of the word that occur, cut back to whole words (jieba's search mode),
+   longest first, then the commonest (基层普法宣传教育活动月 → 普法宣传教育活动, 基层).
 
-Frequency is counted in passages. A suggestion has two characters or more and no punctuation
-or space the word did not have, never crosses a passage boundary, and is never the word
-itself; a string that is nearly always part of a longer suggestion (执法检 inside 执法检查:
-at least FRAGMENT_SHARE of its passages) is left out. Words of one character get none.
+Counts are of passages. A suggestion has two characters or more, no punctuation or space
+(parts stay within the word's runs of letters and digits), lies within one passage, and is
+never the word itself; a string nearly always seen inside a longer suggestion (执法检 inside
+执法检查: in FRAGMENT_SHARE of its passages) is left out. A word of one character gets none.
 
 The work is bounded and never reads the whole text. Candidates come from the text index's
 table of character pairs: a string can occur only where every pair of it occurs, and the
-characters that can fill a gap are those that form a pair with both neighbours (a range of
-the sorted pair codes). Only the _COUNTED candidates whose rarest pair is the most frequent
-are counted, each by searching a sample of its rarest pair's passages (see _count); each
-suggestion has been seen in a passage's text, so it occurs.
+characters that can fill a gap are those that form pairs with both neighbours (a range of the
+sorted pair codes). Of the candidates, the _COUNTED whose rarest pair is commonest are counted
+on a sample of passages (see _Occurrences.count); each suggestion has been seen in a passage.
 """
 
 from __future__ import annotations
@@ -289,6 +293,8 @@ class _PairTable:
         """Up to `most` letters or digits X for which `left`X and X`right` both occur (one
         side may be None), with the rarer pair's passages, most first."""
         if left is not None and right is not None:
+            if _code(right) < 0:
+                return []
             xs, counts = self._after(left)
             right_counts = self._counts((xs.astype(np.int64) << _SHIFT) | _code(right))
             counts = np.minimum(counts, right_counts)
@@ -332,7 +338,7 @@ class _PairTable:
         if _code(first) < 0:
             return _NONE, _NONE
         base = _code(first) << _SHIFT
-        begin, end = np.searchsorted(self.codes, [base, base | _LAST_CHARACTER + 1])
+        begin, end = np.searchsorted(self.codes, [base, base + _LAST_CHARACTER + 1])
         where = np.arange(begin, end)
         return self.codes[where] & _LOW, self.offsets[where + 1] - self.offsets[where]
 

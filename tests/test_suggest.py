@@ -103,6 +103,18 @@ def test_the_commoner_of_two_equally_near_strings_comes_first(text):
     assert found[:2] == ["行政复议", "行政复核"]
 
 
+def test_a_correction_comes_before_a_part_of_the_word(text):
+    # 法律 (法律问 without 问) is commoner than 法律顾问, but only a part of what was typed.
+    assert suggest(text, "法律问")[:2] == ["法律顾问", "法律"]
+
+
+def test_a_neighbouring_character_is_no_correction(text):
+    # 法律顾问每 and 法律顾问作 occur (法律顾问每月, 法律顾问作用), one character from
+    # 法律顾问员, but 每 and 作 belong to the next word: only 法律顾问 is suggested.
+    assert occurs(text, "法律顾问每") and occurs(text, "法律顾问作")
+    assert suggest(text, "法律顾问员") == ["法律顾问"]
+
+
 def test_a_fragment_of_a_suggestion_is_not_suggested_too(text):
     # 执法检 and 行政复 occur, but only inside 执法检查 and 行政复议.
     assert "执法检" not in suggest(text, "执法检察")
@@ -143,6 +155,7 @@ def test_the_limit_is_kept(text):
 def test_a_word_sharing_nothing_with_the_archive_gets_nothing(text):
     assert suggest(text, "量子计算") == []
     assert suggest(text, "𠀀𠀁") == []  # beyond the BMP: no pair codes of their own
+    assert suggest(text, "行政𠀀议")[0] == "行政复议"  # … one of them in place of 复
 
 
 def test_the_benchmark_prints_figures_for_its_words(index_dir, tmp_path, capsys):
