@@ -111,11 +111,11 @@ def format_report(result: dict) -> str:
             row.append(f"{counts['agree']}/{counts['agree'] + counts['differ']}")
         rows.append(row)
     out.append(_table(["class", *agreement], rows))
-    relaxed = sum(1 for q in result["queries"] if q["results"]["product"].get("relaxed"))
-    if relaxed:
+    loose = sum(1 for q in result["queries"] if q["results"]["product"].get("loose_reports"))
+    if loose:
         out.append(
-            f"(product: {relaxed} of the queries found nothing exactly and were relaxed into "
-            "jieba words; compared by their exact result, 0/0)"
+            f"(product: {loose} of the queries also found reports holding the query's words "
+            "apart or some of them, tiers 2 and 3; compared by the exact tier)"
         )
     for name, figures in agreement.items():
         if figures["differing"]:

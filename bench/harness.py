@@ -261,7 +261,7 @@ def _summary(result: dict) -> dict:
         "top": [hit["file"] for hit in top],
         "shown_passages": sum(len(hit["passages"]) for hit in top),
         "warmup_ms": result["warmup_ms"],
-        **{k: result[k] for k in ("relaxed", "error") if result.get(k)},
+        **{k: result[k] for k in ("loose_reports", "error") if result.get(k)},
     }
 
 
@@ -288,12 +288,15 @@ def product_search(index_dir: Path, queries: list[Query], repeat: int) -> dict:
             for hit in found.results
         ]
         facets = {name: {f.value: f.count for f in values} for name, values in found.facets.items()}
+        # The exact tier (完全匹配) is what the scan finds; tiers 2 and 3 hold the query's
+        # words apart or only some of them, which no baseline looks for.
+        exact = found.tiers[0] if found.tiers else None
         return {
-            "reports": found.total_reports,
-            "passages": found.total_passages,
+            "reports": exact.reports if exact else found.total_reports,
+            "passages": exact.passages if exact else found.total_passages,
             "facets": facets,
             "top": top,
-            "relaxed": sorted(found.relaxed),
+            "loose_reports": found.total_reports - (exact.reports if exact else 0),
         }
 
     try:
@@ -356,11 +359,9 @@ def baseline_search(system: str, reports_file: Path, db: Path, queries, repeat: 
 
 
 def exact_counts(answer: dict) -> tuple[int, int] | None:
-    """(reports, passages) under exact matching: a relaxed answer means none were found."""
+    """(reports, passages) under exact matching (the product's exact tier)."""
     if answer.get("error"):
         return None
-    if answer.get("relaxed"):
-        return (0, 0)
     return (answer["reports"], answer["passages"])
 
 

@@ -7,6 +7,7 @@ importing from inside the package.
 from .coverage import ReportKey, archive_reports
 from .errors import IndexUnavailable, QueryError, ReportReadError, UpdateInProgress
 from .extraction.extract import build_record
+from .query_plan import TIER_NAMES
 from .records import METADATA_FIELDS, Evidence, Passage, Record, Section
 from .search import (
     SORTS,
@@ -15,6 +16,7 @@ from .search import (
     ReportHit,
     SearchRequest,
     SearchResults,
+    TierCount,
     search,
 )
 from .status import FailedFile, IndexStatus, read_status
@@ -35,6 +37,7 @@ __all__ = [
     "SECTION_SEPARATOR",
     "METADATA_FIELDS",
     "SORTS",
+    "TIER_NAMES",
     "ArchiveIndex",
     "Evidence",
     "FacetValue",
@@ -51,6 +54,7 @@ __all__ = [
     "SearchRequest",
     "SearchResults",
     "Section",
+    "TierCount",
     "UpdateInProgress",
     "UpdateSummary",
     "archive_reports",

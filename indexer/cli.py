@@ -25,6 +25,7 @@ from . import folder_view
 from .archive import archive_files, scan_archive
 from .errors import IndexUnavailable, QueryError, ReportReadError, UpdateInProgress
 from .extraction.extract import build_record
+from .query_plan import TIER_NAMES
 from .records import METADATA_FIELDS, Record
 from .search import SORTS, SearchRequest, SearchResults, search
 from .store import (
@@ -274,11 +275,14 @@ def search_command(
     as_json: bool,
     queries: BinaryIO | None,
 ) -> None:
-    """Search the index. Words are matched exactly as written; see the README for syntax.
+    """Search the index: reports holding the query as typed first (完全匹配), then those
+    holding all its words (包含全部词语), then most of them (包含部分词语); quoted phrases
+    are always matched as written. See the README for the syntax and the --json fields.
 
     \b
     Examples:
       fazhi-index search 小事不出村
+      fazhi-index search 如何加强基层普法宣传
       fazhi-index search '扫黑除恶 宣传 -禁毒' --years 2020-2022 --json
       fazhi-index search --section problems --year 2021
     """
@@ -363,13 +367,26 @@ def _year_span(year: int | None, years: str | None) -> tuple[int | None, int | N
 
 
 def render(results: SearchResults) -> str:
-    """Results as text: each report, then its best passages with the matches in 【】."""
+    """Results as text: what the search made of the query, then each report with its tier
+    and its best passages, the matches in 【】."""
     lines = [f"matching reports: {results.total_reports}, passages: {results.total_passages}"]
-    for term, parts in results.relaxed.items():
-        lines.append(f"(no exact match for {term}; showing reports with all of: {' '.join(parts)})")
+    if results.inexact:
+        counts = ", ".join(f"{t.name} {t.reports}" for t in results.tiers)
+        lines.append(f"tiers: {counts} (包含部分词语: at least {results.needed} words)")
+        words = " ".join(results.words)
+        ignored = f"; not counted: {' '.join(results.ignored)}" if results.ignored else ""
+        lines.append(f"words: {words}{ignored}")
+    for word, alternatives in results.also_searched.items():
+        lines.append(f"also searched: {word} → {' '.join(alternatives)}")
+    if results.absent:
+        lines.append(f"found nowhere: {' '.join(results.absent)}")
+    for word, nearest in results.suggestions.items():
+        lines.append(f"did you mean: {word} → {' '.join(nearest)}")
     for hit in results.results:
         where = " ".join(str(v) for v in (hit.county, hit.town, hit.year) if v)
-        lines.append(f"\n{hit.title or hit.file}  [{where}]  {hit.file}")
+        tier = f"  [{TIER_NAMES[hit.tier]}]" if hit.tier and results.inexact else ""
+        missing = f" (missing: {' '.join(hit.missing)})" if hit.missing else ""
+        lines.append(f"\n{hit.title or hit.file}  [{where}]  {hit.file}{tier}{missing}")
         for passage in hit.passages:
             lines.append("  § " + (SECTION_SEPARATOR.join(passage.section) or "(开头)"))
             lines.append("    " + _marked(passage.text, passage.highlights))

@@ -27,7 +27,7 @@ _QUOTES = {'"': '"', "“": "”", "”": "“", "「": "」", "＂": "＂"}
 class ParsedQuery:
     clauses: list[tuple[str, ...]] = field(default_factory=list)  # AND of OR-groups
     excluded: list[str] = field(default_factory=list)
-    quoted: frozenset[str] = frozenset()  # terms the user put in quotes: never relaxed
+    quoted: frozenset[str] = frozenset()  # terms the user put in quotes: never split
 
     @property
     def terms(self) -> list[str]:

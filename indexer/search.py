@@ -1,30 +1,30 @@
 """The one search function the CLI and the web app call; it returns plain data.
 
-Matching is exact: the text index finds the passages holding each query term through its
-character grams and confirms longer terms with a substring test, so the result is what grep
-would find. Filters narrow the *scope*: the passages of the chosen towns, years and
-sections. A report matches when its scope holds every clause of the query and no excluded
-term; its passages that hold a query term are its hits. Reports are ranked by BM25 over the
-query terms (a term's frequency in a report: the passages holding it), passages by how many
-terms and occurrences they hold. An unquoted term found nowhere is relaxed into its jieba
-words, all of which must then appear, and the results say so.
+Matching is exact: the text index finds the passages holding each string through its
+character grams and confirms longer ones with a substring test, so what a tier holds is what
+grep would find. Filters narrow the *scope*: the passages of the chosen towns, years and
+sections. A query's unquoted terms are matched in tiers (query_plan.py): reports holding
+every term as typed, then every topic word, then most of them; quoted phrases, OR groups and
+excluded terms hold exactly in every tier. Within a tier reports are ranked by their passages'
+BM25 over the query's words, with proximity, headings and the part asked for (ranking.py).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .analysis import words
 from .errors import QueryError
 from .normalize import normalize
-from .query import MAX_TERMS, ParsedQuery, parse_query
+from .query import parse_query
+from .query_plan import TIER_NAMES, QueryPlan, plan, without_absent
+from .ranking import RERANKED, RERANKED_PASSAGES, Scorer, Unit, combined, idf, report_scores
 from .schema import folded
-from .sortedsets import difference, distinct, intersect, union
+from .sortedsets import distinct, union
 from .store import ArchiveIndex, Snapshot, stored_record
+from .suggest import nearest_phrases
 from .textindex import TextIndex
 from .vocabulary import (
     CATEGORIES,
@@ -37,7 +37,8 @@ from .vocabulary import (
 )
 
 SORTS = ("relevance", "year")
-BM25_K1, BM25_B = 1.2, 0.75
+MAX_SUGGESTED_WORDS = 3  # words absent from the archive that get suggestions
+FULL_PAGE = 10  # reports: tier 3 asks for fewer words until the tiers fill a page
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ class ReportHit:
     year: int | None
     score: float
     matched_passages: int
-    passages: list[PassageHit]
+    passages: list[PassageHit]  # the best first
+    tier: int | None = None  # 1 完全匹配, 2 包含全部词语, 3 包含部分词语; None without a query
+    missing: list[str] = field(default_factory=list)  # topic words the report lacks (tier 3)
 
 
 @dataclass(frozen=True)
@@ -81,14 +84,34 @@ class FacetValue:
     count: int  # matching reports
 
 
+@dataclass(frozen=True)
+class TierCount:
+    tier: int
+    name: str
+    reports: int
+    passages: int  # tier 1: holding a term as typed; tiers 2, 3: holding a word or synonym
+
+
 @dataclass
 class SearchResults:
     total_reports: int
     total_passages: int
     facets: dict[str, list[FacetValue]]
     results: list[ReportHit]
-    terms: list[str] = field(default_factory=list)
-    relaxed: dict[str, list[str]] = field(default_factory=dict)  # term → the words it became
+    terms: list[str] = field(default_factory=list)  # every string highlighted
+    tiers: list[TierCount] = field(default_factory=list)  # empty without a query
+    words: list[str] = field(default_factory=list)  # the topic words of the unquoted terms
+    ignored: list[str] = field(default_factory=list)  # words that decided nothing
+    also_searched: dict[str, list[str]] = field(default_factory=dict)  # word → synonyms
+    absent: list[str] = field(default_factory=list)  # topic words found nowhere in scope
+    needed: int = 0  # topic words a report of tier 3 holds at least
+    suggestions: dict[str, list[str]] = field(default_factory=dict)  # absent word → nearest
+
+    @property
+    def inexact(self) -> bool:
+        """Whether some report holds the query's words but not the query as typed: only
+        then are tiers worth showing."""
+        return any(t.reports for t in self.tiers[1:])
 
     def to_json(self) -> dict:
         """What `dataclasses.asdict` gives (same keys, order and values), built directly:
@@ -103,7 +126,16 @@ class SearchResults:
             },
             "results": [_report_json(hit) for hit in self.results],
             "terms": list(self.terms),
-            "relaxed": {term: list(words) for term, words in self.relaxed.items()},
+            "tiers": [
+                {"tier": t.tier, "name": t.name, "reports": t.reports, "passages": t.passages}
+                for t in self.tiers
+            ],
+            "words": list(self.words),
+            "ignored": list(self.ignored),
+            "also_searched": {word: list(alts) for word, alts in self.also_searched.items()},
+            "absent": list(self.absent),
+            "needed": self.needed,
+            "suggestions": {word: list(near) for word, near in self.suggestions.items()},
         }
 
 
@@ -126,6 +158,8 @@ def _report_json(hit: ReportHit) -> dict:
             }
             for p in hit.passages
         ],
+        "tier": hit.tier,
+        "missing": list(hit.missing),
     }
 
 
@@ -172,67 +206,7 @@ def search(archive_index: ArchiveIndex, request: SearchRequest) -> SearchResults
     if not parsed.clauses and not filtered:
         raise QueryError("请输入要查找的词，或选择镇、县、年份、章节等筛选条件。")
     with archive_index.snapshot() as snapshot:
-        run = _Search(snapshot, request, section)
-        results = run.results(parsed)
-        relaxed = _relaxed(parsed, run) if results.total_reports == 0 else None
-        if relaxed:
-            results = run.results(relaxed[0])
-            results.relaxed = relaxed[1]
-        return results
-
-
-def _relaxed(parsed: ParsedQuery, run: _Search) -> tuple[ParsedQuery, dict] | None:
-    """Unquoted terms found nowhere, split into their jieba words (all of which must appear).
-
-    Only a term standing alone is relaxed (in an OR group its alternatives may still match).
-    The relaxed query keeps the parser's limit of MAX_TERMS terms: a long term can split into
-    over a hundred words, so each relaxed term keeps its longest word and the other words
-    compete for the remaining places, longest first (longer words say more, and are rarer),
-    then in query order. `relaxed` maps each term to the words kept, in their order.
-    """
-    found_nowhere = [
-        clause[0]
-        for clause in dict.fromkeys(parsed.clauses)
-        # Two words of two characters at least: shorter terms are never split (nor is jieba
-        # loaded for them).
-        if len(clause) == 1
-        and clause[0] not in parsed.quoted
-        and len(clause[0]) >= 4
-        and len(run.found(clause[0])) == 0
-    ]
-    candidates: dict[str, list[str]] = {}
-    for term in found_nowhere:
-        # Single characters (的, 是, 不) would find nearly everything: only words count.
-        parts = [w for w in dict.fromkeys(words(term)) if len(w) > 1 and w != term]
-        if len(parts) > 1:
-            candidates[term] = parts
-    if not candidates:
-        return None
-    relaxed = _within_limit(candidates, MAX_TERMS - len(parsed.clauses) - len(parsed.excluded))
-    clauses: list[tuple[str, ...]] = []
-    split: set[str] = set()
-    for clause in parsed.clauses:
-        if len(clause) > 1 or clause[0] not in relaxed:
-            clauses.append(clause)
-        elif clause[0] not in split:  # a term written twice is split once, as the limit counts
-            clauses.extend((word,) for word in relaxed[clause[0]])
-            split.add(clause[0])
-    return ParsedQuery(clauses, parsed.excluded, parsed.quoted), relaxed
-
-
-def _within_limit(candidates: dict[str, list[str]], extra: int) -> dict[str, list[str]]:
-    """Each term's longest word, plus `extra` more words, longest first, in query order."""
-    kept = {
-        (term, max(range(len(parts)), key=lambda i, parts=parts: len(parts[i])))
-        for term, parts in candidates.items()
-    }
-    others = [(term, i) for term, parts in candidates.items() for i in range(len(parts))]
-    others.sort(key=lambda key: -len(candidates[key[0]][key[1]]))  # stable: query order
-    kept.update([key for key in others if key not in kept][: max(extra, 0)])
-    return {
-        term: [word for i, word in enumerate(parts) if (term, i) in kept]
-        for term, parts in candidates.items()
-    }
+        return _Search(snapshot, request, section).results(plan(parsed))
 
 
 class _Search:
@@ -270,84 +244,206 @@ class _Search:
             passages &= np.isin(text.passage_section, text.section_ids_with(section.heading_words))
         return None if passages.all() else passages
 
-    def found(self, term: str) -> np.ndarray:
-        if term not in self._found:
-            self._found[term] = self.text.containing(term, self.scope)
-        return self._found[term]
+    def found(self, *forms: str) -> np.ndarray:
+        """The passages in scope (sorted) holding any of `forms`."""
+        for form in forms:
+            if form not in self._found:
+                self._found[form] = self.text.containing(form, self.scope)
+        return union([self._found[form] for form in forms])
 
-    def _reports_with(self, term: str) -> np.ndarray:
-        """The reports (sorted) whose scope holds `term`: passages are stored report by report."""
-        if term not in self._reports:
-            self._reports[term] = distinct(self.text.passage_report[self.found(term)])
-        return self._reports[term]
+    def _reports_with(self, *forms: str) -> np.ndarray:
+        """The reports (sorted) whose scope holds any of `forms`: passages are stored report
+        by report, so a passage list maps to a sorted report list."""
+        for form in forms:
+            if form not in self._reports:
+                self._reports[form] = distinct(self.text.passage_report[self.found(form)])
+        return union([self._reports[form] for form in forms])
 
-    def results(self, parsed: ParsedQuery) -> SearchResults:
-        report_of = self.text.passage_report
-        if parsed.clauses:
-            matched = None
-            for clause in parsed.clauses:
-                either = union([self._reports_with(term) for term in clause])
-                matched = either if matched is None else intersect(matched, either)
-            hits = union([self.found(term) for term in parsed.terms])
-        else:
-            hits = (
-                np.flatnonzero(self.scope)
-                if self.scope is not None
-                else np.arange(self.text.passage_count)
-            )
-            matched = distinct(report_of[hits])
-        for term in parsed.excluded:
-            matched = difference(matched, self._reports_with(term))
-        kept = np.zeros(len(self.text.files), dtype=bool)
-        kept[matched] = True
-        hits = hits[kept[report_of[hits]]]
-        order, scores = self._ranked(parsed, matched, hits)
-        page = slice(self.request.offset, self.request.offset + self.request.limit)
+    def results(self, query: QueryPlan) -> SearchResults:
+        absent = [w.text for w in query.words if not len(self._reports_with(*w.forms))]
+        contexts = [w.context for w in query.words if w.text in absent]
+        if absent:
+            query = without_absent(query, absent)
+        tiers, needed = self._tiers(query)
+        tier_of = np.zeros(len(self.text.files), dtype=np.int8)
+        for number, reports in enumerate(tiers, 1):
+            tier_of[reports] = number
+        matched = union(tiers) if len(tiers) > 1 else tiers[0]
+        exact, loose = self._hits(query, tier_of)
+        hits = union([exact, loose])
+        scorer = self._scorer(query)
+        ranked = _Ranked(hits, scorer.base(hits), self.text.report_passage_start)
+        order, scores = self._ranked(query, scorer, matched, tier_of, ranked)
+        page = order[self.request.offset : self.request.offset + self.request.limit]
+        words = [(w.text, self._reports_with(*w.forms)) for w in query.words]
         return SearchResults(
             total_reports=len(matched),
             total_passages=len(hits),
             facets=self._facets(matched, hits),
             results=[
-                self._report_hit(int(matched[i]), round(float(scores[i]), 4), hits, parsed.terms)
-                for i in order[page]
+                self._report_hit(
+                    int(matched[i]),
+                    round(float(scores[i]), 4),
+                    int(tier_of[matched[i]]) if query.required or query.free else None,
+                    ranked,
+                    scorer,
+                    query,
+                    [text for text, reports in words if not _holds(reports, matched[i])],
+                )
+                for i in page
             ],
-            terms=parsed.terms,
+            terms=query.highlighted,
+            tiers=self._tier_counts(query, tiers, exact, loose),
+            words=[w.text for w in query.words],
+            ignored=query.ignored,
+            also_searched=query.also_searched,
+            absent=absent,
+            needed=needed,
+            suggestions=self._suggestions(query, contexts),
+        )
+
+    def _tiers(self, query: QueryPlan) -> tuple[list[np.ndarray], int]:
+        """The reports of each tier (sorted), and the words tier 3 asks for; one list,
+        every report in scope that no excluded term rules out, without a query."""
+        report_of = self.text.passage_report
+        allowed = np.zeros(len(self.text.files), dtype=bool)
+        if self.scope is None:
+            allowed[:] = True
+        else:  # a report with no passage in scope is not a result
+            allowed[report_of[np.flatnonzero(self.scope)]] = True
+        for term in query.excluded:
+            allowed[self._reports_with(term)] = False
+        if not query.required and not query.free:
+            return [np.flatnonzero(allowed)], 0
+        for clause in query.required:
+            holds = np.zeros_like(allowed)
+            holds[self._reports_with(*clause)] = True
+            allowed &= holds
+        exact = allowed.copy()
+        for term in query.free:
+            holds = np.zeros_like(allowed)
+            holds[self._reports_with(term)] = True
+            exact &= holds
+        if not query.tiered:
+            return [np.flatnonzero(exact)], 0
+        counts = np.zeros(len(allowed), dtype=np.int32)
+        for word in query.words:
+            counts[self._reports_with(*word.forms)] += 1
+        counts[~allowed | exact] = 0
+        all_words = counts == len(query.words)
+        needed = query.needed
+        # A thin page lowers the bar one word at a time, down to one word.
+        while needed > 1 and exact.sum() + (counts >= needed).sum() < FULL_PAGE:
+            needed -= 1
+        most = (counts >= needed) & ~all_words
+        tiers = [np.flatnonzero(exact), np.flatnonzero(all_words), np.flatnonzero(most)]
+        return tiers, needed
+
+    def _hits(self, query: QueryPlan, tier_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The passages shown and counted: in reports of tier 1 those holding a term as
+        typed (what grep finds), in tiers 2 and 3 those holding a word or a synonym."""
+        report_of = self.text.passage_report
+        required = [term for clause in query.required for term in clause]
+        if not query.required and not query.free:
+            exact = (
+                np.flatnonzero(self.scope)
+                if self.scope is not None
+                else np.arange(self.text.passage_count)
+            )
+            return exact[tier_of[report_of[exact]] == 1], exact[:0]
+        exact = self.found(*query.typed)
+        exact = exact[tier_of[report_of[exact]] == 1]
+        if not query.tiered:
+            return exact, exact[:0]
+        forms = [form for word in query.words for form in word.forms]
+        loose = self.found(*required, *forms)
+        return exact, loose[tier_of[report_of[loose]] > 1]
+
+    def _scorer(self, query: QueryPlan) -> Scorer:
+        text = self.text
+        if self.scope is not None:
+            in_scope = np.flatnonzero(self.scope)
+            total = len(in_scope)
+            lengths = text.passage_start[in_scope + 1] - text.passage_start[in_scope] - 1
+            average = float(lengths.mean()) if total else 1.0
+        else:
+            total = text.passage_count
+            average = (len(text.text) - total + 1) / max(total, 1)
+        units = [tuple(clause) for clause in query.required]
+        units += [w.forms for w in query.words]
+        units += [(term,) for term in query.free if (term,) not in units]
+        bits = sum(CATEGORY_BITS[name] for name in query.categories)
+        return Scorer(
+            text,
+            [
+                Unit(forms, self.found(*forms), idf(len(self.found(*forms)), total))
+                for forms in units
+            ],
+            total,
+            average,
+            bits,
         )
 
     def _ranked(
-        self, parsed: ParsedQuery, matched: np.ndarray, hits: np.ndarray
+        self,
+        query: QueryPlan,
+        scorer: Scorer,
+        matched: np.ndarray,
+        tier_of: np.ndarray,
+        hits: _Ranked,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Positions into `matched` in result order, and each matched report's score.
 
-        Ties go to the report with more hits, then to the file name (reports are stored in
-        name order).
+        Tiers first; within a tier, the score (or the year, newest first, when sorting by
+        year), then the report with more hits, then the file name (reports are stored in
+        name order). The first RERANKED reports are scored again on their passages' text.
         """
-        scores = self._bm25(parsed.terms, matched)
-        hit_counts = np.bincount(self.text.passage_report[hits], minlength=len(self.text.files))
-        keys = [matched, -hit_counts[matched], -scores]
-        if self.request.sort == "year" or not parsed.clauses:
-            keys.append(-np.asarray(self.text.report_year, dtype=np.int32)[matched])
-        return np.lexsort(keys), scores
-
-    def _bm25(self, terms: list[str], matched: np.ndarray) -> np.ndarray:
-        """BM25 of each matched report, counting a term once per passage that holds it."""
+        report_of = self.text.passage_report[hits.passages]
         scores = np.zeros(len(matched))
-        if not terms or not len(matched):
-            return scores
+        reports, passage_based = report_scores(hits.base, report_of)
+        scores[np.searchsorted(matched, reports)] = passage_based
+        hit_counts = np.bincount(report_of, minlength=len(self.text.files))[matched]
+        tiers = tier_of[matched]
+        years = -np.asarray(self.text.report_year, dtype=np.int32)[matched]
+        by_year = self.request.sort == "year" or not (query.required or query.free)
+
+        def order() -> np.ndarray:
+            keys = [matched, -hit_counts, -scores]
+            if by_year:
+                keys.append(years)
+            return np.lexsort([*keys, tiers])
+
+        ranked = order()
+        if not by_year and len(hits.passages):
+            for i in ranked[:RERANKED]:
+                best = hits.best(int(matched[i]), RERANKED_PASSAGES)
+                scores[i] = combined([scorer.full(p) for p in best])
+            ranked = order()
+        return ranked, scores
+
+    def _tier_counts(
+        self, query: QueryPlan, tiers: list[np.ndarray], exact: np.ndarray, loose: np.ndarray
+    ) -> list[TierCount]:
+        if not query.required and not query.free:
+            return []
         report_of = self.text.passage_report
-        if self.scope is not None:
-            in_scope = distinct(report_of[np.flatnonzero(self.scope)])
-        else:
-            in_scope = np.arange(len(self.text.files))
-        lengths = np.asarray(self.text.report_length, dtype=np.float64)
-        average = max(lengths[in_scope].mean(), 1.0)
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[matched] / average)
-        for term in terms:
-            frequency = np.bincount(report_of[self.found(term)], minlength=len(lengths))[matched]
-            df = len(self._reports_with(term))
-            idf = math.log(1 + (len(in_scope) - df + 0.5) / (df + 0.5))
-            scores += idf * frequency * (BM25_K1 + 1) / (frequency + norm)
-        return scores
+        counts = []
+        for number, reports in enumerate(tiers, 1):
+            passages = exact if number == 1 else loose[np.isin(report_of[loose], reports)]
+            counts.append(TierCount(number, TIER_NAMES[number], len(reports), len(passages)))
+        return counts
+
+    def _suggestions(self, query: QueryPlan, contexts: list[str]) -> dict[str, list[str]]:
+        """The archive's nearest strings (行政复议) for what occurs nowhere: a short term
+        jieba could not cut into words, as a whole (扫黑除饿), and each word found nowhere in
+        its context (行政复意), keyed by the string of the query they would replace."""
+        subjects = [term for term in query.fragmented if not len(self._reports_with(term))]
+        subjects += [c for c in contexts if not any(c in term for term in subjects)]
+        return {
+            subject: found
+            for subject in list(dict.fromkeys(subjects))[:MAX_SUGGESTED_WORDS]
+            if (found := nearest_phrases(self.text, subject))
+        }
 
     def _facets(self, matched: np.ndarray, hits: np.ndarray) -> dict[str, list[FacetValue]]:
         """Each facet's values with their counts, most reports first, then by value."""
@@ -379,18 +475,23 @@ class _Search:
         }
 
     def _report_hit(
-        self, report: int, score: float, hits: np.ndarray, terms: list[str]
+        self,
+        report: int,
+        score: float,
+        tier: int | None,
+        hits: _Ranked,
+        scorer: Scorer,
+        query: QueryPlan,
+        missing: list[str],
     ) -> ReportHit:
-        text = self.text
-        first, last = text.report_passage_start[report], text.report_passage_start[report + 1]
-        own = hits[np.searchsorted(hits, first) : np.searchsorted(hits, last)].tolist()
-
-        def rank(passage: int) -> tuple:
-            norm = text.passage_text(passage)
-            return (-sum(t in norm for t in terms), -sum(norm.count(t) for t in terms), passage)
-
-        best = sorted(sorted(own, key=rank)[: self.request.passages_per_report])
-        record = self._stored_record(text.files[report])
+        """A result: its best passages first (scored on their text); a report of tier 1 is
+        marked where it holds the query as typed, others where they hold its words."""
+        shown = self.request.passages_per_report
+        candidates = hits.best(report, max(shown, RERANKED_PASSAGES))
+        best = sorted(candidates, key=lambda p: (-scorer.full(p), p))[:shown]
+        first = self.text.report_passage_start[report]
+        marked = query.typed if tier == 1 else query.highlighted
+        record = stored_record(self.searcher, self.text.files[report])
         return ReportHit(
             file=record["file"],
             title=record["title"],
@@ -398,14 +499,11 @@ class _Search:
             county=folded(record["county"]),
             year=record["year"],
             score=score,
-            matched_passages=len(own),
-            passages=[self._passage_hit(record, p, int(p - first), terms) for p in best],
+            matched_passages=hits.count(report),
+            passages=[self._passage_hit(record, p, int(p - first), marked) for p in best],
+            tier=tier,
+            missing=missing,
         )
-
-    def _stored_record(self, file: str) -> dict:
-        """The report's record as plain JSON: a result needs five fields and a few
-        passages, not a whole typed Record."""
-        return stored_record(self.searcher, file)
 
     def _passage_hit(
         self, record: dict, passage: int, position: int, terms: list[str]
@@ -418,6 +516,36 @@ class _Search:
             highlights=highlight_spans(self.text.passage_text(passage), terms),
             position=position,
         )
+
+
+class _Ranked:
+    """The hits (sorted passages) with their scores from the postings, by report."""
+
+    def __init__(self, passages: np.ndarray, base: np.ndarray, report_start: np.ndarray):
+        self.passages = passages
+        self.base = base
+        self._report_start = report_start
+
+    def _span(self, report: int) -> tuple[int, int]:
+        first, last = self._report_start[report], self._report_start[report + 1]
+        return int(np.searchsorted(self.passages, first)), int(np.searchsorted(self.passages, last))
+
+    def count(self, report: int) -> int:
+        begin, end = self._span(report)
+        return end - begin
+
+    def best(self, report: int, count: int) -> list[int]:
+        """The report's `count` hits with the best scores from the postings."""
+        begin, end = self._span(report)
+        if end - begin <= count:
+            return self.passages[begin:end].tolist()
+        top = np.argsort(-self.base[begin:end], kind="stable")[:count]
+        return self.passages[begin:end][top].tolist()
+
+
+def _holds(reports: np.ndarray, report: int) -> bool:
+    at = np.searchsorted(reports, report)
+    return bool(at < len(reports) and reports[at] == report)
 
 
 def _id_counts(ids: np.ndarray, matched: np.ndarray, names: list[str]) -> np.ndarray:

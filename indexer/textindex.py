@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .durable import fsync_path
+from .normalize import normalize
 from .sortedsets import intersect
 from .vocabulary import CATEGORY_BITS
 
@@ -259,7 +260,12 @@ class TextIndex:
         tables = json.loads((path / "tables.json").read_text(encoding="utf-8"))
         if tables.get("version") != FORMAT_VERSION:
             raise ValueError(f"{path}: text index format {tables.get('version')}")
-        arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in ARRAY_NAMES}
+        # Plain views of the maps: indexing a np.memmap one element at a time costs ten
+        # times as much (its __getitem__ is Python), and searches do that per passage.
+        arrays = {
+            name: np.load(path / f"{name}.npy", mmap_mode="r").view(np.ndarray)
+            for name in ARRAY_NAMES
+        }
         text = (path / "passages.txt").read_text(encoding="utf-8")
         _check_consistent(path, tables, arrays, text)
         return cls(
@@ -375,12 +381,15 @@ class TextIndex:
             self._ranks[table] = ranks
         return self._ranks[table]
 
+    def normalized_section(self, section: int) -> str:
+        """A section path (an index into `sections`, -1 for none) normalized, for matching."""
+        if not self._normalized_sections:
+            self._normalized_sections = [normalize(s) for s in self.sections]
+        return self._normalized_sections[section] if section >= 0 else ""
+
     def section_ids_with(self, words: str) -> np.ndarray:
         """Sections whose path contains `words` (normalized)."""
-        if not self._normalized_sections:
-            from .normalize import normalize
-
-            self._normalized_sections = [normalize(s) for s in self.sections]
+        self.normalized_section(-1)
         return np.array(
             [i for i, s in enumerate(self._normalized_sections) if words in s], dtype=np.int32
         )

@@ -49,3 +49,44 @@ MAX_RESULTS = 100
 
 # Between the headings of a section path, as stored in the text index and shown.
 SECTION_SEPARATOR = " › "
+
+# Words of a query that say which part of a report is wanted, not what it is about: they
+# decide no match, and passages of that part rank first (`存在的问题`, `明年打算`).
+CATEGORY_CUES: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "问题",
+            "不足",
+            "短板",
+            "差距",
+            "困难",
+            "薄弱",
+            "不够",
+            "不到位",
+            "不强",
+            "欠缺",
+            "原因",
+            "弱项",
+            "瓶颈",
+        ],
+        "problems",
+    ),
+    **dict.fromkeys(
+        [
+            "打算",
+            "计划",
+            "明年",
+            "下一步",
+            "下步",
+            "下一年",
+            "下一年度",
+            "今后",
+            "安排",
+            "思路",
+            "规划",
+        ],
+        "plans",
+    ),
+    **dict.fromkeys(["第一责任人", "主要负责人", "述法", "履职", "职责"], "leadership"),
+    **dict.fromkeys(["成效", "举措", "做法", "措施", "成绩", "经验", "亮点"], "measures"),
+}

@@ -237,7 +237,7 @@ def test_a_reindex_is_picked_up_without_a_restart(browser, tmp_path):
     context, page, problems = _open_page(browser, DESKTOP)
     try:
         phrase = "夜间巡逻调解队"
-        search_for(page, running, phrase)
+        search_for(page, running, f"\"{phrase}\"")  # as typed: no tiers
         assert totals(page) == (0, 0)
         (archive / "新增.txt").write_text(
             f"城口县红叶镇2023年法治政府建设情况报告\n一、主要工作\n组建{phrase}，化解纠纷。\n",

@@ -36,13 +36,12 @@ def make_archive(folder: Path, count: int) -> Path:
 
 
 def total(index_dir: Path, query: str) -> int:
+    """Reports holding `query` as typed."""
     archive_index = ArchiveIndex(index_dir)
     try:
-        return search(archive_index, SearchRequest(query=query)).total_reports
+        return search(archive_index, SearchRequest(query=f'"{query}"')).total_reports
     finally:
         archive_index.close()
-
-
 
 
 def test_no_search_fails_while_updates_commit(tmp_path):

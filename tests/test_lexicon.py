@@ -227,3 +227,20 @@ def test_a_broken_office_file_is_reported_not_ignored(tmp_path, monkeypatch, fre
     monkeypatch.setenv("FAZHI_SYNONYMS", str(write(tmp_path / "syn.txt", "网格员\n")))
     with pytest.raises(LexiconError, match="syn.txt line 1: only one expression"):
         fresh_lexicon()
+
+
+def test_the_app_and_the_server_refuse_to_start_on_a_broken_office_file(
+    tmp_path, monkeypatch, fresh_lexicon, web_archive
+):
+    from click.testing import CliRunner
+
+    from web import create_app
+    from web.serve import main
+
+    archive, index = web_archive
+    monkeypatch.setenv("FAZHI_SYNONYMS", str(write(tmp_path / "syn.txt", "网格员\n")))
+    with pytest.raises(LexiconError, match="syn.txt line 1: only one expression"):
+        create_app({"INDEX_DIR": index, "ARCHIVE_DIR": archive})
+    result = CliRunner().invoke(main, ["--index", str(index), "--archive", str(archive)])
+    assert result.exit_code == 1
+    assert "syn.txt line 1: only one expression" in result.output

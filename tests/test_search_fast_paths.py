@@ -44,7 +44,7 @@ def indexed(tmp_path_factory) -> tuple[Path, Path]:
     "request_",
     [
         SearchRequest("禁毒宣传 信访", limit=100, passages_per_report=100),
-        SearchRequest("禁毒常态化"),  # relaxed into jieba words
+        SearchRequest("禁毒常态化"),  # matched in tiers, by its jieba words
         SearchRequest("", year_from=2021, year_to=2021),
         SearchRequest("不存在的词语"),
     ],

@@ -136,7 +136,7 @@ def test_waitress_serves_in_one_process_and_stops_on_ctrl_c(small_index):
                             "--server", "waitress")
     try:
         assert get(url + "healthz") == (200, "ok")
-        status, body = get(url + "api/search?q=" + quote("网格化调解"))
+        status, body = get(url + "api/search?q=" + quote('"网格化调解"'))
         assert status == 200 and json.loads(body)["total_reports"] == 1
         assert children(process.pid) == []
     finally:

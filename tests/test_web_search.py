@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from indexer import SearchRequest, search
+from indexer import TIER_NAMES, SearchRequest, search
 from indexer.normalize import normalize
 from tests.conftest import WEB_WORD
 from tests.web_support import page, text
@@ -229,25 +229,38 @@ def test_filters_alone_search_every_report_in_scope(client, archive_index):
 
 
 def test_an_empty_result_offers_to_drop_each_filter(client):
-    doc = page(client, "/?q=网格化调解&town=庙坝镇&year_from=2021&year_to=2021")
+    doc = page(client, '/?q="网格化调解"&town=庙坝镇&year_from=2021&year_to=2021')
     assert totals(doc) == (0, 0)
     assert "没有找到符合条件的报告" in text(doc.xpath("//div[@class='empty']")[0])
     loosen = {text(a): params(a.get("href")) for a in doc.xpath("//ul[@class='loosen']//a")}
     assert loosen == {
-        "去掉“镇/街道：庙坝镇”": {"q": "网格化调解", "year_from": "2021", "year_to": "2021"},
-        "去掉“年份：2021”": {"q": "网格化调解", "town": "庙坝镇"},
+        "去掉“镇/街道：庙坝镇”": {"q": '"网格化调解"', "year_from": "2021", "year_to": "2021"},
+        "去掉“年份：2021”": {"q": '"网格化调解"', "town": "庙坝镇"},
     }
 
 
-def test_a_relaxed_search_shows_the_words_it_looked_for(client, archive_index):
-    expected = search(archive_index, SearchRequest(query="禁毒常态化"))
-    assert expected.relaxed  # the precondition: this archive has no 禁毒常态化
-    doc = page(client, "/?q=禁毒常态化")
-    note = text(doc.xpath("//p[contains(@class, 'relaxed')]")[0])
-    for term, words in expected.relaxed.items():
-        assert f"没有找到“{term}”" in note
-        assert all(f"“{word}”" in note for word in words)
+def test_a_natural_query_shows_its_tiers_words_and_the_tier_of_each_result(client, archive_index):
+    expected = search(archive_index, SearchRequest(query="如何开展禁毒常态化"))
+    assert len(expected.tiers) == 3 and expected.tiers[0].reports == 0  # never as typed
+    doc = page(client, "/?q=如何开展禁毒常态化")
+    notes = text(doc.xpath("//div[@class='query-notes']")[0])
+    for tier in expected.tiers:
+        assert (f"{tier.name} {tier.reports} 份" in notes) == bool(tier.reports)
+    assert all(word in notes for word in expected.words)
+    assert "不计入：" + "、".join(expected.ignored) in notes
+    badges = [text(b) for b in doc.xpath("//li[@class='result']/p[@class='match']/span[1]")]
+    assert badges == [TIER_NAMES[hit.tier] for hit in expected.results]
     assert totals(doc) == (expected.total_reports, expected.total_passages)
+
+
+def test_a_typo_gets_suggestions_that_search_again(client):
+    doc = page(client, "/?q=扫黑除饿")  # a typo of 扫黑除恶: jieba cuts 扫黑/除/饿
+    links = doc.xpath("//p[@class='suggestions']/a")
+    assert "扫黑除恶" in [text(a) for a in links]
+    fixed = next(a for a in links if text(a) == "扫黑除恶")
+    assert params(fixed.get("href")) == {"q": "扫黑除恶"}
+    absent = page(client, "/?q=行政复意 调解")
+    assert text(absent.xpath("//p[@class='absent']")[0]) == "档案中没有：“复意”"
 
 
 def test_a_report_with_a_script_tag_shows_it_as_text(client):
@@ -330,16 +343,17 @@ def test_the_api_refuses_a_blank_search(client):
 
 
 def test_long_passages_are_cut_around_their_first_match(client, archive_index):
-    expected = search(archive_index, SearchRequest(query="法治", town="庙坝镇")).results[0]
-    doc = page(client, "/?q=法治&town=庙坝镇")
-    shown = doc.xpath("//li[@class='result'][1]//p[@class='text']")
-    assert len(shown) == len(expected.passages)
+    expected = search(archive_index, SearchRequest(query="依法行政", town="庙坝镇")).results
+    doc = page(client, "/?q=依法行政&town=庙坝镇")
+    shown = doc.xpath("//li[@class='result']//p[@class='text']")
+    passages = [passage for hit in expected for passage in hit.passages]
+    assert len(shown) == len(passages)
     cut = 0
-    for element, passage in zip(shown, expected.passages, strict=True):
+    for element, passage in zip(shown, passages, strict=True):
         visible = text(element).removeprefix("¶")
         inner = visible.strip("…")
         assert inner in passage.text and element.xpath(".//mark")
-        assert len(inner) <= SNIPPET_CHARS + len("法治")
+        assert len(inner) <= SNIPPET_CHARS + len("依法行政")
         assert visible.startswith("…") == (not passage.text.startswith(inner))
         assert visible.endswith("…") == (not passage.text.endswith(inner))
         cut += inner != passage.text

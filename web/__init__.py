@@ -22,6 +22,7 @@ from pathlib import Path
 from flask import Flask
 
 from indexer import ArchiveIndex, IndexUnavailable, default_archive_dir, default_index_dir
+from indexer.lexicon import lexicon
 
 from . import api, errors, security, state, views
 from .index import EXTENSION
@@ -42,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # the CLI's key order
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    lexicon()  # a broken stopwords or synonyms file stops the app here, its lines named
     app.extensions[EXTENSION] = _open_index(app.config["INDEX_DIR"])
     app.register_blueprint(views.pages)
     app.register_blueprint(api.api)

@@ -1,10 +1,12 @@
-"""A page of search results as the template shows it: snippets cut for <mark>, the pager."""
+"""A page of search results as the template shows it: snippets cut for <mark>, the pager,
+and what the search made of the query (tiers, words, synonyms, suggestions)."""
 
 from __future__ import annotations
 
 import math
 
-from indexer import ReportHit, SearchResults
+from indexer import TIER_NAMES, ReportHit, SearchResults
+from indexer.normalize import normalize
 
 from .highlight import pieces, snippet
 from .outline import passage_anchor
@@ -33,6 +35,7 @@ def hit_view(hit: ReportHit) -> dict:
         )
     return {
         "hit": hit,
+        "tier": TIER_NAMES.get(hit.tier) if hit.tier else None,
         "passages": passages,
         "more": hit.matched_passages - len(hit.passages),
         "place": " · ".join(
@@ -59,3 +62,29 @@ def pager(results: SearchResults, state: SearchState) -> dict | None:
         "next": url_with(page=state.page + 1) if state.page < pages else None,
         "past_end": state.page > pages,
     }
+
+
+def query_notes(results: SearchResults, state: SearchState) -> dict:
+    """What the search did with the query, for the lines above the results: the tiers and
+    their counts, the words searched and those that decided nothing, the synonyms also
+    searched, the words found nowhere, and the query with each suggestion put in (links)."""
+    tiered = results.inexact
+    return {
+        "tiers": [t for t in results.tiers if t.reports] if tiered else [],
+        "needed": results.needed,
+        "words": results.words if tiered else [],
+        "ignored": results.ignored if tiered else [],
+        "also_searched": results.also_searched,
+        "absent": results.absent,
+        "suggestions": [
+            (word, [(near, url_with(q=_replaced(state.q, word, near))) for near in nearest])
+            for word, nearest in results.suggestions.items()
+            if word in normalize(state.q)
+        ],
+    }
+
+
+def _replaced(query: str, word: str, near: str) -> str:
+    """The query as typed with `word` (normalized) replaced: normalization keeps offsets."""
+    at = normalize(query).find(word)
+    return query[:at] + near + query[at + len(word) :]

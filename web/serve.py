@@ -18,6 +18,7 @@ import click
 import flask
 
 from indexer import ArchiveIndex, IndexUnavailable, default_index_dir
+from indexer.lexicon import LexiconError, lexicon
 
 CONFIG_ENV = "FAZHI_WEB_CONFIG"  # as in create_app
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
@@ -59,7 +60,8 @@ def main(host: str, port: int, index_dir: Path | None, archive_dir: Path | None,
         config["ARCHIVE_DIR"] = archive_dir.resolve()
     try:
         check_index(resolve_index_dir(config))
-    except IndexUnavailable as error:
+        lexicon()  # before any worker starts: a broken word list is one message, not many
+    except (IndexUnavailable, LexiconError) as error:
         raise click.ClickException(str(error)) from None
     if server == "waitress":
         serve_waitress(config, host, port)

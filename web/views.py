@@ -31,12 +31,12 @@ from .index import archive_index
 from .metadata import metadata_rows
 from .outline import build_outline
 from .overview import build_overview
-from .results import hit_view, pager
+from .results import hit_view, pager, query_notes
 from .state import SearchState, read_state
 
 pages = Blueprint("pages", __name__)
 
-EXAMPLES = ["小事不出村", '"法治 宣传"', "信访 OR 上访", "普法 -禁毒", "扫黑除恶"]
+EXAMPLES = ["小事不出村", "如何加强基层普法宣传", '"法治 宣传"', "信访 OR 上访", "普法 -禁毒"]
 
 
 @pages.get("/")
@@ -59,7 +59,7 @@ def search_page() -> tuple[str, int] | str:
         facets=facet_groups(results, state),
         chosen=chosen_filters(state),
         pager=pager(results, state),
-        relaxed=results.relaxed,
+        notes=query_notes(results, state),
     )
 
 

@@ -1,0 +1,162 @@
+"""Scores for passages and reports: BM25 over the query's words, then proximity and place.
+
+A report is as good as the passages that answer the query, so scoring is at passage level.
+A *unit* is what the query counts once: a topic word with its synonyms, a quoted phrase or OR
+group, and a run-together term as typed (so a passage holding 基层普法宣传 whole beats one
+holding the words apart). A passage scores BM25 over the units it holds (k1 1.2, b 0.75,
+passage length against the average in scope, idf from the passages in scope).
+
+Every hit gets that score from the postings, counting a unit once per passage. The passages
+that can reach the first page (the best few of the first RERANKED reports) are then scored on
+their text: BM25 with each unit's real frequency, times
+- proximity: 1 + 0.5 × (the units' length / the shortest span holding one of each), when
+  the passage holds two units or more;
+- heading: 1 + 0.3 × the share of units its section's headings hold;
+- part: 1.5 when it lies in a part the query asks for (问题 → 存在的不足; see CATEGORY_CUES).
+A report's score is its best passage's, plus a quarter of the rest (at most as much again):
+one excellent passage beats many weak ones, and of two equal ones the fuller report wins.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .textindex import TextIndex
+
+BM25_K1, BM25_B = 1.2, 0.75
+PROXIMITY, HEADING, PART = 0.5, 0.3, 1.5
+RERANKED = 50  # reports whose passages are scored on their text: five pages
+RERANKED_PASSAGES = 3  # per report
+
+
+@dataclass(frozen=True)
+class Unit:
+    forms: tuple[str, ...]  # a passage holding any of them holds the unit
+    passages: np.ndarray  # sorted: the passages in scope holding it
+    idf: float
+
+
+def idf(df: int, total: int) -> float:
+    return math.log(1 + (total - df + 0.5) / (df + 0.5))
+
+
+class Scorer:
+    def __init__(
+        self,
+        text: TextIndex,
+        units: list[Unit],
+        scope_passages: int,
+        average_length: float,
+        category_bits: int,
+    ) -> None:
+        self.text = text
+        self.units = units
+        self.total = scope_passages
+        self.average = max(average_length, 1.0)
+        self.category_bits = category_bits
+        self._full: dict[int, float] = {}
+
+    def base(self, hits: np.ndarray) -> np.ndarray:
+        """Each hit's BM25 from the postings alone (a unit counted once per passage).
+
+        The units' idf is summed in a dense array over the span of passages the hits cover:
+        linear in the lists, where a binary search per passage of a common word's list
+        would cost more than the rest of the search.
+        """
+        if not len(hits):
+            return np.zeros(0)
+        first, last = int(hits[0]), int(hits[-1]) + 1
+        dense = np.zeros(last - first)
+        for unit in self.units:
+            inside = unit.passages[
+                np.searchsorted(unit.passages, first) : np.searchsorted(unit.passages, last)
+            ]
+            dense[inside - first] += unit.idf
+        start = self.text.passage_start
+        length = (start[hits + 1] - start[hits] - 1).astype(np.float64)
+        saturation = (BM25_K1 + 1) / (1 + BM25_K1 * (1 - BM25_B + BM25_B * length / self.average))
+        scores = dense[hits - first] * saturation
+        if self.category_bits:
+            in_part = (self.text.passage_cats[hits] & self.category_bits) != 0
+            scores[in_part] *= PART
+        return scores
+
+    def full(self, passage: int) -> float:
+        """A passage's score from its text: frequencies, proximity, headings, part."""
+        if passage not in self._full:
+            self._full[passage] = self._scored(passage)
+        return self._full[passage]
+
+    def _scored(self, passage: int) -> float:
+        text = self.text.passage_text(passage)
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * len(text) / self.average)
+        score, spans, in_heading = 0.0, [], 0
+        heading = self.text.normalized_section(int(self.text.passage_section[passage]))
+        for index, unit in enumerate(self.units):
+            starts = [
+                (at, at + len(form), index)
+                for form in unit.forms
+                for at in _occurrences(text, form)
+            ]
+            if not starts:
+                continue
+            tf = len(starts)
+            score += unit.idf * tf * (BM25_K1 + 1) / (tf + norm)
+            spans += starts
+            in_heading += any(form in heading for form in unit.forms)
+        held = len({index for _, _, index in spans})
+        if held > 1:
+            shortest = _shortest_cover(spans, held)
+            length = sum(
+                min(end - start for start, end, i in spans if i == index)
+                for index in {i for _, _, i in spans}
+            )
+            score *= 1 + PROXIMITY * min(length / shortest, 1.0)
+        if self.units:
+            score *= 1 + HEADING * in_heading / len(self.units)
+        if self.text.passage_cats[passage] & self.category_bits:
+            score *= PART
+        return score
+
+
+def report_scores(
+    passage_scores: np.ndarray, report_of: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(reports, their scores) from the scores of their passages; `report_of` is sorted."""
+    if not len(report_of):
+        return report_of, np.zeros(0)
+    starts = np.flatnonzero(np.concatenate(([True], report_of[1:] != report_of[:-1])))
+    best = np.maximum.reduceat(passage_scores, starts)
+    rest = np.add.reduceat(passage_scores, starts) - best
+    return report_of[starts], best + 0.25 * np.minimum(rest, best)
+
+
+def combined(scores: list[float]) -> float:
+    """A report's score from its passages' (the same rule as report_scores)."""
+    best = max(scores, default=0.0)
+    return best + 0.25 * min(sum(scores) - best, best)
+
+
+def _occurrences(text: str, form: str) -> list[int]:
+    found, at = [], text.find(form)
+    while at >= 0:
+        found.append(at)
+        at = text.find(form, at + 1)
+    return found
+
+
+def _shortest_cover(spans: list[tuple[int, int, int]], kinds: int) -> int:
+    """The shortest stretch of text holding a span of each of `kinds` units."""
+    spans = sorted(spans)
+    best = math.inf
+    last: dict[int, tuple[int, int]] = {}
+    for start, end, index in spans:
+        last[index] = (start, end)
+        if len(last) == kinds:
+            begin = min(s for s, _ in last.values())
+            finish = max(e for _, e in last.values())
+            best = min(best, finish - begin)
+    return int(best)
