@@ -3,8 +3,9 @@
 A report is as good as the passages that answer the query, so scoring is at passage level.
 A *unit* is what the query counts once: a topic word with its synonyms, a quoted phrase or OR
 group, and a run-together term as typed (so a passage holding 基层普法宣传 whole beats one
-holding the words apart). A passage scores BM25 over the units it holds (k1 1.2, b 0.75,
-passage length against the average in scope, idf from the passages in scope).
+holding the words apart). A passage scores BM25 over the units it holds (k1 1.2, b 0.75, idf
+from the passages in scope, length against the average in scope; a passage shorter than the
+average counts as average, so a bare heading is no better than the paragraph under it).
 
 Every hit gets that score from the postings, counting a unit once per passage. The passages
 that can reach the first page (the best few of the first RERANKED reports) are then scored on
@@ -28,6 +29,8 @@ from .textindex import TextIndex
 
 BM25_K1, BM25_B = 1.2, 0.75
 PROXIMITY, HEADING, PART = 0.5, 0.3, 1.5
+SHORTEST = 1.0  # of the average length: shorter passages count as that long (a bare heading
+# is no better than a paragraph), longer ones are discounted as BM25 does
 RERANKED = 50  # reports whose passages are scored on their text: five pages
 RERANKED_PASSAGES = 3  # per report
 
@@ -76,7 +79,7 @@ class Scorer:
             ]
             dense[inside - first] += unit.idf
         start = self.text.passage_start
-        length = (start[hits + 1] - start[hits] - 1).astype(np.float64)
+        length = np.maximum(start[hits + 1] - start[hits] - 1, SHORTEST * self.average)
         saturation = (BM25_K1 + 1) / (1 + BM25_K1 * (1 - BM25_B + BM25_B * length / self.average))
         scores = dense[hits - first] * saturation
         if self.category_bits:
@@ -92,7 +95,8 @@ class Scorer:
 
     def _scored(self, passage: int) -> float:
         text = self.text.passage_text(passage)
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * len(text) / self.average)
+        length = max(len(text), SHORTEST * self.average)
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / self.average)
         score, spans, in_heading = 0.0, [], 0
         heading = self.text.normalized_section(int(self.text.passage_section[passage]))
         for index, unit in enumerate(self.units):
