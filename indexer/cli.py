@@ -370,6 +370,8 @@ def render(results: SearchResults) -> str:
     """Results as text: what the search made of the query, then each report with its tier
     and its best passages, the matches in 【】."""
     lines = [f"matching reports: {results.total_reports}, passages: {results.total_passages}"]
+    if results.searched_instead:
+        lines.append(f"nothing found as typed; showing the results of: {results.searched_instead}")
     if results.inexact:
         counts = ", ".join(f"{t.name} {t.reports}" for t in results.tiers)
         lines.append(f"tiers: {counts} (包含部分词语: at least {results.needed} words)")

@@ -12,7 +12,7 @@ BM25 over the query's words, with proximity, headings and the part asked for (ra
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -39,6 +39,9 @@ from .vocabulary import (
 SORTS = ("relevance", "year")
 MAX_SUGGESTED_WORDS = 3  # words absent from the archive that get suggestions
 FULL_PAGE = 10  # reports: tier 3 asks for fewer words until the tiers fill a page
+# A query that finds nothing is run again with its first suggestion when what it replaces is
+# this long: one character off in four is a typo; in two (矫政: 行政? 矫正?) it is a guess.
+CORRECTED_CHARS = 4
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ class SearchResults:
     absent: list[str] = field(default_factory=list)  # topic words found nowhere in scope
     needed: int = 0  # topic words a report of tier 3 holds at least
     suggestions: dict[str, list[str]] = field(default_factory=dict)  # absent word → nearest
+    searched_instead: str | None = None  # the query run instead, when this one found nothing
 
     @property
     def inexact(self) -> bool:
@@ -136,6 +140,7 @@ class SearchResults:
             "absent": list(self.absent),
             "needed": self.needed,
             "suggestions": {word: list(near) for word, near in self.suggestions.items()},
+            "searched_instead": self.searched_instead,
         }
 
 
@@ -206,7 +211,25 @@ def search(archive_index: ArchiveIndex, request: SearchRequest) -> SearchResults
     if not parsed.clauses and not filtered:
         raise QueryError("请输入要查找的词，或选择镇、县、年份、章节等筛选条件。")
     with archive_index.snapshot() as snapshot:
-        return _Search(snapshot, request, section).results(plan(parsed))
+        results = _Search(snapshot, request, section).results(plan(parsed))
+        subject, nearest = next(iter(results.suggestions.items()), ("", []))
+        if results.total_reports or len(subject) < CORRECTED_CHARS:
+            return results
+        # Nothing at all, but a near form occurs: search that instead, and say so.
+        instead = replace(request, query=with_replaced(request.query, subject, nearest[0]))
+        corrected = _Search(snapshot, instead, section).results(plan(parse_query(instead.query)))
+        if not corrected.total_reports:
+            return results
+        corrected.searched_instead = instead.query
+        corrected.absent, corrected.suggestions = results.absent, results.suggestions
+        return corrected
+
+
+def with_replaced(query: str, subject: str, near: str) -> str:
+    """The query as typed with `subject` (normalized, as suggestions are keyed) replaced by
+    `near`: normalization keeps every offset, so the rest stays as the user wrote it."""
+    at = normalize(query).find(subject)
+    return query if at < 0 else query[:at] + near + query[at + len(subject) :]
 
 
 class _Search:

@@ -26,7 +26,7 @@ REPORTS = {
     "b.txt": "一、主要举措\n基层干部学法用法。组织普法宣传活动十次。\n",
     "c.txt": "一、主要举措\n普法宣传进校园。\n",
     "d.txt": "一、主要举措\n落实第八个五年普法规划。\n",
-    "e.txt": "一、主要举措\n行政复议应诉工作规范。\n",
+    "e.txt": "一、主要举措\n行政复议应诉工作规范。信访维稳工作扎实。\n",
     # the same length; the words close together in one, far apart in the other
     "near.txt": "一、主要举措\n禁毒矫正工作同步推进，另有其他事项若干项需要说明。\n",
     "far.txt": "一、主要举措\n禁毒工作同步推进，另有其他事项若干项需要说明矫正。\n",
@@ -183,6 +183,16 @@ def test_a_word_found_nowhere_is_named_and_its_nearest_forms_suggested(corpus):
     typo = search(archive_index, SearchRequest("送法下相"))  # cut into single characters
     assert "送法下乡" in typo.suggestions["送法下相"]
     assert search(archive_index, SearchRequest("送法下乡")).suggestions == {}
+
+
+def test_a_query_that_finds_nothing_shows_its_nearest_form_and_says_so(corpus):
+    archive_index, _ = corpus
+    results = search(archive_index, SearchRequest("信方维稳"))
+    assert results.searched_instead == "信访维稳"
+    assert "e.txt" in [r.file for r in results.results if r.tier == 1]
+    assert results.suggestions == {"信方维稳": ["信访维稳"]}
+    guess = search(archive_index, SearchRequest("矫政"))  # 行政 or 矫正? not for two characters
+    assert guess.suggestions and guess.searched_instead is None and guess.total_reports == 0
 
 
 def ranked(archive_index: ArchiveIndex, query: str, files: set[str]) -> list[str]:

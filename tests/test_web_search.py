@@ -423,3 +423,12 @@ def test_sections_can_be_chosen_by_words_of_their_heading(client, archive_index)
     assert "章节：存在的问题" in text(chosen.xpath("//p[@class='chosen-all']")[0])
     for path in chosen.xpath("//p[@class='section-path']"):
         assert "存在的问题" in text(path)
+
+
+def test_a_query_that_finds_nothing_shows_the_results_of_its_nearest_form(client):
+    doc = page(client, "/?q=信方维稳")
+    assert text(doc.xpath("//p[contains(@class, 'instead')]")[0]) == (
+        "没有找到“信方维稳”，以下是 信访维稳 的结果。"
+    )
+    assert totals(doc)[0] > 0
+    assert set(doc.xpath("//input[@name='q']/@value")) == {"信方维稳"}  # as typed

@@ -7,6 +7,7 @@ import math
 
 from indexer import TIER_NAMES, ReportHit, SearchResults
 from indexer.normalize import normalize
+from indexer.search import with_replaced
 
 from .highlight import pieces, snippet
 from .outline import passage_anchor
@@ -77,14 +78,9 @@ def query_notes(results: SearchResults, state: SearchState) -> dict:
         "also_searched": results.also_searched,
         "absent": results.absent,
         "suggestions": [
-            (word, [(near, url_with(q=_replaced(state.q, word, near))) for near in nearest])
+            (word, [(near, url_with(q=with_replaced(state.q, word, near))) for near in nearest])
             for word, nearest in results.suggestions.items()
             if word in normalize(state.q)
         ],
+        "searched_instead": results.searched_instead,
     }
-
-
-def _replaced(query: str, word: str, near: str) -> str:
-    """The query as typed with `word` (normalized) replaced: normalization keeps offsets."""
-    at = normalize(query).find(word)
-    return query[:at] + near + query[at + len(word) :]
