@@ -3,8 +3,8 @@
 Builds an archive in a temporary folder (the sample reports, 60 generated ones, a .docx and
 a damaged file, so the overview lists a failure), serves it with `python -m web`, and
 captures the search page (a query with its highlights), a report (the match navigation on
-its second match) and the overview at desktop (1280 px) and phone (390 px) width into
-docs/screenshots/. Look at every picture after a change to the pages.
+its second match), the overview and a natural query (its tiers) at desktop (1280 px) and
+phone (390 px) width into docs/screenshots/. Look at every picture after a change to the pages.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from indexer import update_index
 from tests.browser_support import DESKTOP, PHONE, ROOT, build_archive, launch
 
 QUERY = "矛盾纠纷 调解"
+NATURAL = "基层普法宣传活动怎么开展"  # tiers, words not counted, the reports' missing words
 
 
 def capture(page: Page, url: str, folder: Path, width: str) -> list[Path]:
@@ -44,6 +45,8 @@ def capture(page: Page, url: str, folder: Path, width: str) -> list[Path]:
     shot("report")
     page.goto(f"{url}/overview")
     shot("overview")
+    page.goto(f"{url}/?q={NATURAL}")
+    shot("natural")
     return shots
 
 

@@ -248,8 +248,11 @@ def test_a_natural_query_shows_its_tiers_words_and_the_tier_of_each_result(clien
         assert (f"{tier.name} {tier.reports} 份" in notes) == bool(tier.reports)
     assert all(word in notes for word in expected.words)
     assert "不计入：" + "、".join(expected.ignored) in notes
-    badges = [text(b) for b in doc.xpath("//li[@class='result']/p[@class='match']/span[1]")]
-    assert badges == [TIER_NAMES[hit.tier] for hit in expected.results]
+    # a heading where a tier begins; a report of tier 3 names the words it lacks
+    breaks = [text(b) for b in doc.xpath("//li[@class='tier-break']/span[1]")]
+    assert breaks == [TIER_NAMES[t] for t in dict.fromkeys(hit.tier for hit in expected.results)]
+    lacking = [text(m) for m in doc.xpath("//li[@class='result']/p[@class='match']")]
+    assert lacking == ["缺少：" + "、".join(hit.missing) for hit in expected.results if hit.missing]
     assert totals(doc) == (expected.total_reports, expected.total_passages)
 
 
@@ -259,8 +262,12 @@ def test_a_typo_gets_suggestions_that_search_again(client):
     assert "扫黑除恶" in [text(a) for a in links]
     fixed = next(a for a in links if text(a) == "扫黑除恶")
     assert params(fixed.get("href")) == {"q": "扫黑除恶"}
-    absent = page(client, "/?q=行政复意 调解")
-    assert text(absent.xpath("//p[@class='absent']")[0]) == "档案中没有：“复意”"
+    absent = page(client, "/?q=行政复意 调解")  # 复意 occurs nowhere: named in its context
+    assert not absent.xpath("//p[@class='absent']")
+    line = text(absent.xpath("//p[@class='suggestions']")[0])
+    assert line.startswith("“行政复意”没有出现，是不是要找：")
+    nowhere = page(client, "/?q=调解 乌有之词")
+    assert text(nowhere.xpath("//p[@class='absent']")[0]).startswith("档案中没有：“乌有”")
 
 
 def test_a_report_with_a_script_tag_shows_it_as_text(client):

@@ -76,7 +76,8 @@ def query_notes(results: SearchResults, state: SearchState) -> dict:
         "words": results.words if tiered else [],
         "ignored": results.ignored if tiered else [],
         "also_searched": results.also_searched,
-        "absent": results.absent,
+        # a word inside a suggestion's subject (方维 of 信方维稳) is named by that subject
+        "absent": [w for w in results.absent if not any(w in s for s in results.suggestions)],
         "suggestions": [
             (word, [(near, url_with(q=with_replaced(state.q, word, near))) for near in nearest])
             for word, nearest in results.suggestions.items()
