@@ -215,10 +215,9 @@ def extract_reports(archive: Path, out: Path) -> dict:
 def product_update(archive: Path, index_dir: Path, fresh: bool) -> dict:
     from indexer.update import update_index
 
-    if fresh:
-        for suffix in ("", ".last-good", ".rebuild", ".lock"):
-            target = index_dir.with_name(index_dir.name + suffix)
-            if target.is_dir():
+    if fresh:  # the index and everything beside it (the last good copy is a link to a copy)
+        for target in index_dir.parent.glob(index_dir.name + "*"):
+            if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target)
             else:
                 target.unlink(missing_ok=True)
