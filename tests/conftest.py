@@ -49,6 +49,19 @@ def write_txt(tmp_path: Path):
 WEB_WORD = "网格化调解"  # in the hand-made reports only
 
 
+def samples_with(root: Path, reports: dict[str, str]) -> tuple[Path, Path]:
+    """The sample archive plus `reports` (file name → text) in root/archive, indexed into
+    root/index: (archive, index)."""
+    from indexer import update_index
+
+    archive = root / "archive"
+    shutil.copytree(ARCHIVE, archive)
+    for name, text in reports.items():
+        (archive / name).write_text(text, encoding="utf-8")
+    assert not update_index(archive, root / "index").failed
+    return archive, root / "index"
+
+
 def write_report_docx(path: Path, title: str, parts: list[tuple[str, list[str]]]) -> Path:
     """A report as Word writes it: a title paragraph, Heading 1 parts, body paragraphs."""
     import docx

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,8 @@ from indexer.extraction.extract import build_record
 from indexer.normalize import normalize
 from indexer.search import SearchRequest, search
 from indexer.store import ArchiveIndex
-from indexer.update import update_index
 
-from .conftest import ARCHIVE
+from .conftest import samples_with
 
 EXTRA = {
     # traditional characters, and a town that shares a county with nobody
@@ -33,15 +31,9 @@ EVERYTHING = {"limit": 100, "passages_per_report": 10_000}
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> tuple[ArchiveIndex, dict]:
-    root = tmp_path_factory.mktemp("search")
-    archive = root / "archive"
-    shutil.copytree(ARCHIVE, archive)
-    for name, text in EXTRA.items():
-        (archive / name).write_text(text, encoding="utf-8")
-    summary = update_index(archive, root / "index")
-    assert not summary.failed
+    archive, index = samples_with(tmp_path_factory.mktemp("search"), EXTRA)
     records = {p.name: build_record(p, archive) for p in sorted(archive.iterdir())}
-    archive_index = ArchiveIndex(root / "index")
+    archive_index = ArchiveIndex(index)
     yield archive_index, records
     archive_index.close()
 

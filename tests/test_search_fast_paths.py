@@ -19,7 +19,7 @@ from indexer.store import ArchiveIndex
 from indexer.update import update_index
 from web.state import url_with
 
-from .conftest import ARCHIVE
+from .conftest import samples_with
 
 EXTRA = {
     "a.txt": "青山镇2019年法治政府建设情况报告\n一、主要举措\n开展禁毒宣传，推进信访工作。\n"
@@ -31,13 +31,7 @@ EXTRA = {
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("fast")
-    archive = root / "archive"
-    shutil.copytree(ARCHIVE, archive)
-    for name, text in EXTRA.items():
-        (archive / name).write_text(text, encoding="utf-8")
-    assert not update_index(archive, root / "index").failed
-    return archive, root / "index"
+    return samples_with(tmp_path_factory.mktemp("fast"), EXTRA)
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,6 @@ the samples plus reports written for each case; tiers are checked against a scan
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from indexer.analysis import words
@@ -15,10 +13,9 @@ from indexer.query import MAX_TERMS, parse_query
 from indexer.query_plan import plan
 from indexer.search import FULL_PAGE, SearchRequest, search
 from indexer.store import ArchiveIndex
-from indexer.update import update_index
 from indexer.vocabulary import CATEGORY_CUES
 
-from .conftest import ARCHIVE
+from .conftest import samples_with
 
 REPORTS = {
     "a.txt": "青山镇2021年法治政府建设情况报告\n一、主要举措和成效\n"
@@ -42,14 +39,9 @@ EVERYTHING = {"limit": 100, "passages_per_report": 10_000}
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> tuple[ArchiveIndex, dict]:
-    root = tmp_path_factory.mktemp("tiers")
-    archive = root / "archive"
-    shutil.copytree(ARCHIVE, archive)
-    for name, text in REPORTS.items():
-        (archive / name).write_text(text, encoding="utf-8")
-    assert not update_index(archive, root / "index").failed
+    archive, index = samples_with(tmp_path_factory.mktemp("tiers"), REPORTS)
     texts = {p.name: normalize(build_record(p, archive).text) for p in sorted(archive.iterdir())}
-    archive_index = ArchiveIndex(root / "index")
+    archive_index = ArchiveIndex(index)
     yield archive_index, texts
     archive_index.close()
 
