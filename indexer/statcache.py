@@ -81,13 +81,9 @@ class StatCache:
     def __init__(self, index_dir: Path, archive: Path, started_ns: int) -> None:
         """`started_ns`: the run's start, taken before any file was stat'ed."""
         self.path = cache_path(index_dir)
-        self._identity = {
-            "format": FORMAT,
-            "index": str(Path(os.path.realpath(index_dir))),
-            "archive": os.path.realpath(archive),
-        }
+        self._identity = _identity(index_dir, archive)
         self._racy_from = started_ns - RACY_MARGIN_NS
-        self._old = self._load()
+        self._old = read_cache(index_dir, archive)
         self._new: dict[str, Entry] = {}
 
     def lookup(self, name: str, state: FileState) -> str | None:
@@ -123,20 +119,31 @@ class StatCache:
         write_synced(self.path, _checksum(body) + b"\n" + body)
         self._old = entries
 
-    def _load(self) -> dict[str, Entry]:
-        try:
-            checksum, _, body = self.path.read_bytes().partition(b"\n")
-            if checksum != _checksum(body):
-                return {}
-            data = json.loads(body)
-            if any(data.get(key) != value for key, value in self._identity.items()):
-                return {}
-            return {
-                name: (FileState(_stat(report), _stat(sidecar) if sidecar else None), content)
-                for name, (report, sidecar, content) in data["entries"].items()
-            }
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+
+def read_cache(index_dir: Path, archive: Path) -> dict[str, Entry]:
+    """The entries the last run left for this index and archive; {} for a cache that is
+    missing, damaged, of another format or made for another index or archive."""
+    try:
+        checksum, _, body = cache_path(index_dir).read_bytes().partition(b"\n")
+        if checksum != _checksum(body):
             return {}
+        data = json.loads(body)
+        if any(data.get(key) != value for key, value in _identity(index_dir, archive).items()):
+            return {}
+        return {
+            name: (FileState(_stat(report), _stat(sidecar) if sidecar else None), content)
+            for name, (report, sidecar, content) in data["entries"].items()
+        }
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def _identity(index_dir: Path, archive: Path) -> dict:
+    return {
+        "format": FORMAT,
+        "index": str(Path(os.path.realpath(index_dir))),
+        "archive": os.path.realpath(archive),
+    }
 
 
 def _stat(values: list) -> Stat:
