@@ -21,8 +21,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from indexer.archive import content_hash
+from indexer.cli import main
 from indexer.statcache import (
     RACY_MARGIN_NS,
     StatCache,
@@ -187,27 +189,31 @@ def test_the_racy_rule_on_real_stats(tmp_path):
     assert state.changed_since(started - RACY_MARGIN_NS)
 
 
-def test_verify_names_a_file_whose_content_changed_under_a_trusted_stat(archive, settled):
-    """As on a share whose server keeps stats unchanged: the cache holds the new stat with
-    the old hash, which the index holds too. A plain update trusts it; --verify does not."""
+def _lie(archive: Path, index_dir: Path, path: Path, old_hash: str) -> None:
+    """Leave the cache a share whose server keeps stats unchanged would: `path`'s new stat
+    with its old hash, which the index holds too. (A real run leaves a file edited just now
+    out, as racy: this writes what a run "started" after the edit would have written.)"""
+    lying = StatCache(index_dir, archive, started_ns=time.time_ns() + RACY_MARGIN_NS + 10**9)
+    for name, (state, content) in read_cache(index_dir, archive).items():
+        lying.record(name, state, content)
+    lying.record(path.name, file_state(path, path.stat(), False), old_hash)
+    lying.save()
+
+
+def _edit_under_a_lying_stat(archive: Path, index_dir: Path) -> tuple[Path, str]:
     path = archive / SAMPLES[0].name
     old_hash = content_hash(path)
     path.write_text(path.read_text(encoding="utf-8") + "\n独有的新句子。\n", "utf-8")
+    _lie(archive, index_dir, path, old_hash)
+    return path, old_hash
 
-    def lie() -> None:
-        # What a run "started" after the edit would cache for its new stat, with the old hash
-        # (a real run leaves the just-edited file out, as racy: so this is written each time).
-        lying = StatCache(settled, archive, started_ns=time.time_ns() + RACY_MARGIN_NS + 10**9)
-        for name, (state, content) in read_cache(settled, archive).items():
-            lying.record(name, state, content)
-        lying.record(path.name, file_state(path, path.stat(), False), old_hash)
-        lying.save()
 
-    lie()
+def test_verify_names_a_file_whose_content_changed_under_a_trusted_stat(archive, settled):
+    path, old_hash = _edit_under_a_lying_stat(archive, settled)
     trusting = update_index(archive, settled)
     assert trusting.hashed == 0 and trusting.unchanged == 5  # the cache really is trusted
 
-    lie()
+    _lie(archive, settled, path, old_hash)  # the trusting run left the racy edit out
     verified = update_index(archive, settled, verify=True)
     assert verified.updated == [path.name] and verified.hashed == 5
     [repair] = verified.repairs
@@ -216,6 +222,20 @@ def test_verify_names_a_file_whose_content_changed_under_a_trusted_stat(archive,
     assert any("独有的新句子" in p["text"] for p in _passages(settled, path.name))
     again = update_index(archive, settled)  # the edit is new: read again, found unchanged
     assert again.unchanged == 5 and not again.changed and again.repairs == []
+
+
+def test_the_command_line_verify_reads_every_report_and_says_what_it_found(archive, settled):
+    path, _ = _edit_under_a_lying_stat(archive, settled)
+    command = ["update", "--archive", str(archive), "--index", str(settled)]
+    with reads(archive) as opened:
+        result = CliRunner().invoke(main, [*command, "--verify"])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in SAMPLES} <= set(opened)
+    assert f"updated: {path.name}" in result.stderr
+    assert "repaired: 1 file(s) changed without a change of size, mtime, inode or ctime" in (
+        result.stderr
+    )
+    assert result.stdout.strip().endswith("0 added, 1 updated, 0 removed, 4 unchanged, 0 failed")
 
 
 def _damage(path: Path, how: str, tmp_path: Path) -> None:
