@@ -53,19 +53,21 @@ def scan_archive(archive: Path) -> ArchiveScan:
     limit = max_file_bytes()
     scan = ArchiveScan()
     for folder, folders, names in os.walk(archive):
+        base = Path(folder)
         listed = {*folders, *names}  # a sidecar may be anything, even a folder
         for name in list(folders):
-            path = Path(folder, name)
+            path = base / name
             if reason := _folder_refusal(path):
                 folders.remove(name)  # os.walk then does not descend into it
                 scan.refused.append((shown_name(path, archive), reason))
+        within = base.relative_to(archive).as_posix()
         for name in names:
-            path = Path(folder, name)
+            path = base / name
             if not is_report(path):
                 continue
             outcome = _file_refusal(path, root, limit)
             if isinstance(outcome, os.stat_result):
-                relative = path.relative_to(archive).as_posix()
+                relative = name if within == "." else f"{within}/{name}"
                 scan.files[relative] = path
                 scan.stats[relative] = outcome
                 if name + SIDECAR_SUFFIX in listed:
