@@ -131,7 +131,7 @@ def read_cache(index_dir: Path, archive: Path) -> dict[str, Entry]:
         if any(data.get(key) != value for key, value in _identity(index_dir, archive).items()):
             return {}
         return {
-            name: (FileState(_stat(report), _stat(sidecar) if sidecar else None), content)
+            name: (FileState(tuple(report), tuple(sidecar) if sidecar else None), content)
             for name, (report, sidecar, content) in data["entries"].items()
         }
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -144,12 +144,6 @@ def _identity(index_dir: Path, archive: Path) -> dict:
         "index": str(Path(os.path.realpath(index_dir))),
         "archive": os.path.realpath(archive),
     }
-
-
-def _stat(values: list) -> Stat:
-    if len(values) != 5 or not all(type(value) is int for value in values):
-        raise ValueError("not a stat")
-    return tuple(values)
 
 
 def _checksum(body: bytes) -> bytes:
