@@ -3,12 +3,11 @@
 Files are compared by content (a hash of the report and its corrections file), so a touched
 but unchanged file costs a read, not a re-index; a file whose stat has not changed since the
 last run read it is not read at all (statcache.py), unless `verify` asks to read every file.
-Reports are read in worker processes, one
-per core. Whoosh work is committed in batches: a run that is killed keeps what it committed
-(only committed files carry their hash), and the next run does the rest and rebuilds the
-text index of the generation it finds without one. A rebuild (asked for, or forced by a new
-schema) is written beside the live index and swapped in at the end, so readers keep the old
-index meanwhile.
+Reports are read in worker processes, one per core. Whoosh work is committed in batches: a
+run that is killed keeps what it committed (only committed files carry their hash), and the
+next run does the rest and rebuilds the text index of the generation it finds without one. A
+rebuild (asked for, or forced by a new schema) is written beside the live index and swapped
+in at the end, so readers keep the old index meanwhile.
 """
 
 from __future__ import annotations
