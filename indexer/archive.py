@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ReportReadError
-from .extraction.overrides import MAX_SIDECAR_BYTES, sidecar_path
+from .extraction.overrides import MAX_SIDECAR_BYTES, SIDECAR_SUFFIX, sidecar_path
 from .extraction.reading import is_report
 from .files import (
     MAX_FILE_MB_ENV,
@@ -39,6 +39,10 @@ class ArchiveScan:
     files: dict[str, Path] = field(default_factory=dict)
     refused: list[tuple[str, str]] = field(default_factory=list)
     held: set[str] = field(default_factory=set)
+    # Taken while walking, at no extra cost, so the stat cache need not stat every file again:
+    # each file's stat (its target's, for a link) and the reports that have a sidecar entry.
+    stats: dict[str, os.stat_result] = field(default_factory=dict)
+    sidecars: set[str] = field(default_factory=set)
 
 
 def scan_archive(archive: Path) -> ArchiveScan:
@@ -49,22 +53,30 @@ def scan_archive(archive: Path) -> ArchiveScan:
     limit = max_file_bytes()
     scan = ArchiveScan()
     for folder, folders, names in os.walk(archive):
+        base = Path(folder)
+        listed = {*folders, *names}  # a sidecar may be anything, even a folder
         for name in list(folders):
-            path = Path(folder, name)
+            path = base / name
             if reason := _folder_refusal(path):
                 folders.remove(name)  # os.walk then does not descend into it
                 scan.refused.append((shown_name(path, archive), reason))
+        within = base.relative_to(archive).as_posix()
         for name in names:
-            path = Path(folder, name)
+            path = base / name
             if not is_report(path):
                 continue
-            if refused := _file_refusal(path, root, limit):
-                reason, held = refused
-                scan.refused.append((shown_name(path, archive), reason))
-                if held:
-                    scan.held.add(shown_name(path, archive))
-            else:
-                scan.files[path.relative_to(archive).as_posix()] = path
+            outcome = _file_refusal(path, root, limit)
+            if isinstance(outcome, os.stat_result):
+                relative = name if within == "." else f"{within}/{name}"
+                scan.files[relative] = path
+                scan.stats[relative] = outcome
+                if name + SIDECAR_SUFFIX in listed:
+                    scan.sidecars.add(relative)
+                continue
+            reason, held = outcome
+            scan.refused.append((shown_name(path, archive), reason))
+            if held:
+                scan.held.add(shown_name(path, archive))
     scan.files = dict(sorted(scan.files.items()))
     scan.refused.sort()
     return scan
@@ -104,26 +116,28 @@ def _folder_refusal(path: Path) -> str | None:
     return f"folder {reason}; nothing in it is indexed" if reason else None
 
 
-def _file_refusal(path: Path, root: Path, limit: int) -> tuple[str, bool] | None:
-    """Why a report file is not indexed, and whether it keeps its indexed version; None when
-    it can be read. Nothing here opens the file."""
+def _file_refusal(path: Path, root: Path, limit: int) -> tuple[str, bool] | os.stat_result:
+    """Why a report file is not indexed and whether it keeps its indexed version, or, when it
+    can be read, its stat (its target's, for a link). Nothing here opens the file."""
     if reason := _undecodable_name(path.name):
         return f"file {reason}", False
+    link = False
     try:
         info = path.lstat()
-        if path.is_symlink():
+        link = stat.S_ISLNK(info.st_mode)
+        if link:
             target = Path(os.path.realpath(path, strict=True))  # OSError on a loop
             if not target.is_relative_to(root):
                 return f"symbolic link to {target}, outside the archive: not followed", False
             info = target.stat()
     except OSError as error:
-        if path.is_symlink():
+        if link:
             return f"broken symbolic link: {error.strerror or error}", False
         return f"cannot read file: {error.strerror or error}", True
     reason = refusal(info, limit)
     if reason and stat.S_ISREG(info.st_mode):
         return f"{reason} for reports (set by {MAX_FILE_MB_ENV})", True
-    return (reason, False) if reason else None
+    return (reason, False) if reason else info
 
 
 def content_hash(path: Path) -> str:

@@ -191,13 +191,18 @@ def summary(record: Record) -> str:
 )
 @click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating.")
 @click.option(
-    "--verify", is_flag=True, help="Check every index file's checksum, not only its size."
+    "--verify",
+    is_flag=True,
+    help="Read every report, not only those whose size, mtime, inode or ctime changed, and "
+    "check every index file's checksum, not only its size (weekly, e.g. from cron).",
 )
 def update(archive: Path | None, index_dir: Path | None, full: bool, verify: bool) -> None:
     """Bring the index up to date with the archive folder; safe to run from cron.
 
-    New files are added, changed ones re-indexed, deleted ones removed. A file that cannot
-    be read is reported and skipped (exit status 1); the others are still indexed.
+    New files are added, changed ones re-indexed, deleted ones removed. A file whose stat is
+    unchanged since the last update read it is not read again (--verify reads them all). A
+    file that cannot be read is reported and skipped (exit status 1); the others are still
+    indexed.
 
     Example: fazhi-index update --archive /srv/reports --index /srv/fazhi-index
     """

@@ -1,17 +1,19 @@
 """Keep the index in step with the archive folder: the re-index command cron runs.
 
 Files are compared by content (a hash of the report and its corrections file), so a touched
-but unchanged file costs a read, not a re-index. Reports are read in worker processes, one
-per core. Whoosh work is committed in batches: a run that is killed keeps what it committed
-(only committed files carry their hash), and the next run does the rest and rebuilds the
-text index of the generation it finds without one. A rebuild (asked for, or forced by a new
-schema) is written beside the live index and swapped in at the end, so readers keep the old
-index meanwhile.
+but unchanged file costs a read, not a re-index; a file whose stat has not changed since the
+last run read it is not read at all (statcache.py), unless `verify` asks to read every file.
+Reports are read in worker processes, one per core. Whoosh work is committed in batches: a
+run that is killed keeps what it committed (only committed files carry their hash), and the
+next run does the rest and rebuilds the text index of the generation it finds without one. A
+rebuild (asked for, or forced by a new schema) is written beside the live index and swapped
+in at the end, so readers keep the old index meanwhile.
 """
 
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,6 +30,7 @@ from .extraction_version import extraction_fingerprint
 from .lastgood import drop_previous_copies, keep_last_good, last_good_dir
 from .manifest import generation_files, only_text_index, read_manifest, write_manifest
 from .schema import entry_from_document
+from .statcache import FileState, StatCache, file_state
 from .status import FailedFile, IndexStatus, now_utc, write_status
 from .store import is_current, live_damage, open_writable, read_meta, update_lock
 from .textindex import (
@@ -57,6 +60,7 @@ class UpdateSummary:
     rebuilt: bool = False
     repairs: list[str] = field(default_factory=list)  # damage found and what was done
     reextracted: bool = False  # the extraction rules changed: every report is read again
+    hashed: int = 0  # files read to compare their content (the others: their stat unchanged)
 
     @property
     def changed(self) -> bool:
@@ -95,11 +99,12 @@ def update_index(
     """Add new reports, re-index changed ones, drop deleted ones; raises UpdateInProgress.
 
     A damaged index is repaired on the way: a damaged text index is rebuilt from Whoosh's
-    stored records, a damaged Whoosh index from the archive. `verify` compares every file's
-    checksum, not only its size.
+    stored records, a damaged Whoosh index from the archive. `verify` compares every index
+    file's checksum, not only its size, and reads every report, whatever its stat says.
     """
     report = progress or (lambda name, outcome: None)
     with update_lock(index_dir):
+        cache = StatCache(index_dir, archive, started_ns=time.time_ns())  # before any stat
         scan = scan_archive(archive)
         summary = UpdateSummary()
         summary.rebuilt = full or _needs_rebuild(index_dir, summary, verify)
@@ -110,7 +115,7 @@ def update_index(
             shutil.rmtree(target, ignore_errors=True)
         summary.failed.extend(scan.refused)
         writing = _Writing(open_writable(target), target, not beside, batch_files)
-        _apply(writing, archive, scan, summary, report)
+        _apply(writing, archive, scan, summary, report, cache, verify)
         generation = writing.ix.latest_generation()
         if not text_dir(target, generation).exists():
             writing.publish()
@@ -126,6 +131,7 @@ def update_index(
         drop_older_text_indexes(index_dir, generation + 1)
         drop_previous_copies(index_dir)
         write_status(index_dir, summary.status(reports))
+        cache.save()
         return summary
 
 
@@ -255,13 +261,16 @@ def _apply(
     scan: ArchiveScan,
     summary: UpdateSummary,
     report: ProgressCallback,
+    cache: StatCache,
+    verify: bool,
 ) -> None:
-    """Delete what left the archive, write what is new or changed, commit in batches.
+    """Delete what left the archive, write what is new or changed, commit in batches; record
+    in `cache` every file whose content the index then holds.
 
     Reports in `scan.held` are not in `scan.files` but keep their indexed version.
     """
     indexed = _indexed_hashes(writing.ix)
-    pending = _changed(archive, scan.files, indexed, summary, report)
+    pending, read = _changed(archive, scan, indexed, summary, report, cache, verify)
     try:
         for name in sorted(set(indexed) - set(scan.files) - scan.held):
             writing.delete(name)
@@ -273,6 +282,8 @@ def _apply(
                 report(name, "failed")
                 continue
             writing.put(*outcome, replacing=name in indexed)
+            if (seen := read.get(name)) is not None:
+                cache.record(name, *seen)
             (summary.updated if name in indexed else summary.added).append(name)
             report(name, "updated" if name in indexed else "added")
         writing.commit()
@@ -283,36 +294,73 @@ def _apply(
 
 def _changed(
     archive: Path,
-    files: dict[str, Path],
+    scan: ArchiveScan,
     indexed: dict[str, str],
     summary: UpdateSummary,
     report: ProgressCallback,
-) -> list[tuple[str, str]]:
+    cache: StatCache,
+    verify: bool,
+) -> tuple[list[tuple[str, str]], dict[str, tuple[FileState, str]]]:
     """The files whose content, sidecar or extraction rules differ from what is indexed,
-    with their new hash; counts the unchanged ones and reports the unreadable ones."""
+    with their new hash, and the state and content hash of each (for the stat cache); counts
+    the unchanged ones, records them in `cache` and reports the unreadable ones.
+
+    A file is read unless the cache holds a hash for its exact state that the index holds
+    too; with `verify` every file is read, and one whose content changed under an unchanged
+    stat is named.
+    """
     rules = extraction_fingerprint()
     summary.reextracted = any(not h.endswith(f":{rules}") for h in indexed.values())
-    pending = []
-    for name, path in files.items():
+    pending: list[tuple[str, str]] = []
+    read: dict[str, tuple[FileState, str]] = {}
+    missed = []
+    for name, path in scan.files.items():
+        has_sidecar = name in scan.sidecars
+        state = file_state(path, scan.stats[name], has_sidecar)
+        cached = cache.lookup(name, state) if state is not None else None
+        # The extraction rules are part of what a report was indexed with.
+        trusted = cached is not None and f"{cached}:{rules}" == indexed.get(name)
+        if trusted and not verify:
+            if has_sidecar:
+                _check_sidecar(archive, path, summary)
+            summary.unchanged += 1
+            report(name, "unchanged")
+            cache.record(name, state, cached)
+            continue
         try:
-            # The extraction rules are part of what a report was indexed with.
-            new_hash = f"{content_hash(path)}:{rules}"
+            content = content_hash(path)
         except ReportReadError as error:
             summary.failed.append((name, error.reason))
             report(name, "failed")
             continue
-        _check_sidecar(archive, path, summary)
+        summary.hashed += 1
+        if has_sidecar:
+            _check_sidecar(archive, path, summary)
+        if trusted and content != cached:
+            missed.append(name)
+        new_hash = f"{content}:{rules}"
         if new_hash == indexed.get(name):
             summary.unchanged += 1
             report(name, "unchanged")
+            if state is not None:
+                cache.record(name, state, content)
         else:
             pending.append((name, new_hash))
-    return pending
+            if state is not None:
+                read[name] = (state, content)
+    if missed:
+        summary.repairs.append(
+            f"{len(missed)} file(s) changed without a change of size, mtime, inode or ctime, "
+            f"which an update without --verify trusts (is the archive on a network share?): "
+            f"re-indexed: {', '.join(missed[:5])}"
+        )
+    return pending, read
 
 
 def _check_sidecar(archive: Path, report: Path, summary: UpdateSummary) -> None:
     """Name a broken sidecar as failed at every run until it is fixed: its report is indexed
-    without it (and, its hash unchanged, not read again), so only this check remembers it."""
+    without it (and, its hash unchanged, not read again), so only this check remembers it.
+    Only reports the scan saw a sidecar entry beside are checked: the others have none."""
     try:
         read_overrides(report)
     except ReportReadError as error:
