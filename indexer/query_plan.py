@@ -20,7 +20,9 @@ are never split: every report in every tier satisfies them exactly.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from .analysis import parts
 from .analysis import words as jieba_words
@@ -132,11 +134,24 @@ def without_absent(query: QueryPlan, absent: list[str]) -> QueryPlan:
 
 
 def _split(term: str) -> list[str]:
-    """A term's words; a term that is a word (or a synonym's phrase) stays whole."""
+    """A term's words; a term that is a word stays whole, and so does every phrase of the
+    synonyms file inside it, found before jieba runs: jieba cuts at punctuation whatever its
+    dictionary says (一村(社区)一法律顾问)."""
     if len(term) <= 2 or term in lexicon().phrases:
         return [term]
-    parts = list(dict.fromkeys(jieba_words(term)))
-    return parts or [term]
+    pieces: list[str] = []
+    for at, chunk in enumerate(_phrases(lexicon().phrases).split(term)):
+        pieces += [chunk] if at % 2 else jieba_words(chunk)
+    return list(dict.fromkeys(pieces)) or [term]
+
+
+@lru_cache(maxsize=1)
+def _phrases(phrases: frozenset[str]) -> re.Pattern[str]:
+    """A pattern capturing any of the phrases, the longest first."""
+    if not phrases:
+        return re.compile(r"(?!)")  # matches nothing
+    ordered = sorted(phrases, key=len, reverse=True)
+    return re.compile("(" + "|".join(map(re.escape, ordered)) + ")")
 
 
 def _context(word: str, split: dict[str, list[str]]) -> str:
