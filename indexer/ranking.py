@@ -95,7 +95,7 @@ class Scorer:
 
     def _scored(self, passage: int) -> float:
         text = self.text.passage_text(passage)
-        length = max(len(text), SHORTEST * self.average)
+        length = max(self.text.passage_length(passage), SHORTEST * self.average)
         norm = BM25_K1 * (1 - BM25_B + BM25_B * length / self.average)
         score, spans, in_heading = 0.0, [], 0
         heading = self.text.normalized_section(int(self.text.passage_section[passage]))

@@ -391,7 +391,7 @@ class _Search:
             average = float(lengths.mean()) if total else 1.0
         else:
             total = text.passage_count
-            average = (len(text.text) - total + 1) / max(total, 1)
+            average = text.average_length
         units = [tuple(clause) for clause in query.required]
         units += [w.forms for w in query.words]
         units += [(term,) for term in query.free if (term,) not in units]

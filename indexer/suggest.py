@@ -191,8 +191,7 @@ class _Occurrences:
     """How often strings occur, estimated from samples of passages, and those samples."""
 
     def __init__(self, text: TextIndex, pairs: _PairTable) -> None:
-        self.text = text.text
-        self.starts = np.asarray(text.passage_start)
+        self.text = text
         self.pairs = pairs
         self._counts: dict[str, int] = {}
         self._holding: dict[str, np.ndarray] = {}
@@ -253,14 +252,8 @@ class _Occurrences:
         return int(self._holding_mask(term, passages).sum())
 
     def _holding_mask(self, term: str, passages: np.ndarray) -> np.ndarray:
-        """Which of `passages` hold `term`, each searched within its own bounds."""
-        starts = self.starts[passages].tolist()
-        ends = (self.starts[passages + 1] - 1).tolist()
-        find = self.text.find
-        return np.array(
-            [find(term, start, end) >= 0 for start, end in zip(starts, ends, strict=True)],
-            dtype=bool,
-        )
+        """Which of `passages` hold `term`."""
+        return self.text.holding(term, passages)
 
 
 def _spread(values: np.ndarray, most: int) -> np.ndarray:

@@ -5,20 +5,26 @@ character grams of thousands of reports in the time cron allows: 10,000 reports 
 42 million (gram, passage) pairs. This index keeps them beside Whoosh, one version per Whoosh
 generation, in a folder of plain files:
 
-- `passages.txt`: every passage's normalized text, one per line, in report order;
-- arrays: where each passage starts, its report, its categories (bit mask) and section;
+- `passages.txt`: every passage's normalized text, one per line, in report order, UTF-8;
+- arrays: where each passage starts (a byte offset), its report, its categories (bit mask)
+  and section;
   per report its passages, year, town and county;
 - postings: for every character and character pair, the sorted passages that contain it.
 
 A term of one or two characters is answered by one posting list, exactly. A longer term
 intersects the lists of its pairs (a superset) and confirms each candidate with a substring
 test. Files are written into a temporary folder and renamed, so a reader never sees half of
-one; arrays are memory-mapped, so a searching process holds only what queries touch.
+one. Arrays and the text are memory-mapped: opening an index reads no text, a searching
+process holds only the pages its queries touch, and worker processes share one copy in the
+page cache. A substring test on UTF-8 bytes is exact: no character's bytes occur inside
+another's.
 """
 
 from __future__ import annotations
 
 import json
+import mmap
+import os
 import re
 import shutil
 import threading
@@ -34,7 +40,7 @@ from .normalize import normalize
 from .sortedsets import intersect
 from .vocabulary import CATEGORY_BITS
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: passage_start in bytes of UTF-8, passages.txt memory-mapped
 _UNIGRAM = 0xFFFF  # second half of a single character's code: a noncharacter, never in text
 _ASTRAL = 0xFFFE  # every character beyond the BMP shares one code (candidates are confirmed)
 _CHUNK_CHARS = 2_000_000
@@ -76,12 +82,12 @@ def write_text_index(index_dir: Path, generation: int, entries: Sequence[ReportE
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     texts = [text for entry in entries for text in entry.passages]
-    arrays = _layout(entries, texts)
+    encoded = [text.encode("utf-8") for text in texts]
+    arrays = _layout(entries, encoded)
     arrays.update(_postings(texts))
     for name in ARRAY_NAMES:
         np.save(staging / f"{name}.npy", arrays[name])
-    with open(staging / "passages.txt", "w", encoding="utf-8") as handle:
-        handle.write("\n".join(texts))
+    (staging / "passages.txt").write_bytes(b"\n".join(encoded))
     tables = {
         "version": FORMAT_VERSION,
         "files": [entry.file for entry in entries],
@@ -113,7 +119,7 @@ def _ids(values: Iterable[str | None]) -> tuple[list[str], np.ndarray]:
     return list(table), np.array(ids, dtype=np.int32)
 
 
-def _layout(entries: Sequence[ReportEntry], texts: list[str]) -> dict:
+def _layout(entries: Sequence[ReportEntry], texts: list[bytes]) -> dict:
     lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
     passage_start = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=passage_start[1:])
@@ -192,7 +198,7 @@ def _chunk_keys(texts: list[str], first_passage: int) -> np.ndarray:
     return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
 
 
-def _check_consistent(path: Path, tables: dict, arrays: dict, text: str) -> None:
+def _check_consistent(path: Path, tables: dict, arrays: dict, text: bytes | mmap.mmap) -> None:
     """Refuse a text index whose parts disagree (a truncated or mixed-up file), instead of
     answering searches from it. Costs a few comparisons, not a read of the postings."""
     passages = len(arrays["passage_report"])
@@ -217,6 +223,14 @@ def _check_consistent(path: Path, tables: dict, arrays: dict, text: str) -> None
         raise ValueError(f"{path}: damaged text index ({', '.join(broken)} do not agree)")
 
 
+def _mapped(path: Path) -> bytes | mmap.mmap:
+    """The file's bytes, mapped (an empty file cannot be mapped: it is no bytes)."""
+    with open(path, "rb") as handle:
+        if not os.fstat(handle.fileno()).st_size:
+            return b""
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
 def _gram_codes(term: str) -> list[int]:
     points = [ord(ch) if ord(ch) <= 0xFFFF else _ASTRAL for ch in term]
     if len(points) == 1:
@@ -226,16 +240,16 @@ def _gram_codes(term: str) -> list[int]:
 
 @dataclass
 class TextIndex:
-    """A loaded text index; arrays are memory-mapped, the text is one string."""
+    """A loaded text index; the arrays and the text (UTF-8 bytes) are memory-mapped."""
 
     path: Path
-    text: str
+    text: bytes | mmap.mmap
     files: list[str]
     towns: list[str]
     counties: list[str]
     sections: list[str]
     # Per passage (passage_start has one more: the end of the last).
-    passage_start: np.ndarray  # offset of its text in `text`
+    passage_start: np.ndarray  # byte offset of its text in `text`
     passage_report: np.ndarray
     passage_cats: np.ndarray  # CATEGORY_BITS mask
     passage_section: np.ndarray  # index into `sections`, -1 before the first heading
@@ -266,7 +280,7 @@ class TextIndex:
             name: np.load(path / f"{name}.npy", mmap_mode="r").view(np.ndarray)
             for name in ARRAY_NAMES
         }
-        text = (path / "passages.txt").read_text(encoding="utf-8")
+        text = _mapped(path / "passages.txt")
         _check_consistent(path, tables, arrays, text)
         return cls(
             path=path,
@@ -284,7 +298,29 @@ class TextIndex:
 
     def passage_text(self, passage: int) -> str:
         start, end = self.passage_start[passage], self.passage_start[passage + 1] - 1
-        return self.text[start:end]
+        return self.text[start:end].decode("utf-8")
+
+    def passage_length(self, passage: int) -> int:
+        """In bytes: what BM25 compares (the average is in bytes too)."""
+        return int(self.passage_start[passage + 1] - self.passage_start[passage] - 1)
+
+    @property
+    def average_length(self) -> float:
+        """Bytes per passage, over the whole index."""
+        count = max(self.passage_count, 1)
+        return (int(self.passage_start[-1]) - self.passage_count) / count
+
+    def holding(self, term: str, passages: np.ndarray) -> np.ndarray:
+        """Which of `passages` hold `term`: a mask, each searched within its own bounds."""
+        needle = term.encode("utf-8")
+        starts = self.passage_start[passages].tolist()
+        ends = (self.passage_start[passages + 1] - 1).tolist()
+        find = self.text.find
+        return np.fromiter(
+            (find(needle, start, end) >= 0 for start, end in zip(starts, ends, strict=True)),
+            dtype=bool,
+            count=len(starts),
+        )
 
     def containing(self, term: str, scope: np.ndarray | None) -> np.ndarray:
         """The passages (sorted ids) in `scope` (a bool mask, or None for all) holding `term`.
@@ -338,22 +374,14 @@ class TextIndex:
         return found if exact else self._confirmed(term, found)
 
     def _confirmed(self, term: str, candidates: np.ndarray) -> np.ndarray:
-        """The candidates whose text holds `term`, searched within each passage's bounds."""
-        starts = self.passage_start[candidates].tolist()
-        ends = (self.passage_start[candidates + 1] - 1).tolist()
-        find = self.text.find
-        keep = [
-            passage
-            for passage, start, end in zip(candidates.tolist(), starts, ends, strict=True)
-            if find(term, start, end) >= 0
-        ]
-        return np.array(keep, dtype=np.int64)
+        """The candidates whose text holds `term`."""
+        return np.asarray(candidates, dtype=np.int64)[self.holding(term, candidates)]
 
     def entries(self) -> dict[str, ReportEntry]:
         """Every report's entry, for writing the next generation without re-reading files."""
         result = {}
         first = self.report_passage_start.tolist()
-        texts = self.text.split("\n") if self.text else []
+        texts = self.text[:].decode("utf-8").split("\n") if len(self.text) else []
         towns, counties = self.report_town.tolist(), self.report_county.tolist()
         years, cats = self.report_year.tolist(), self.passage_cats.tolist()
         section_ids = self.passage_section.tolist()
