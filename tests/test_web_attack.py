@@ -200,3 +200,31 @@ def test_only_archive_files_are_served_by_the_real_server(traversal, traversal_s
             assert _refused(status, prefix.decode(), attack.decode("latin-1")), (prefix, attack)
             assert not _leaks(body), (prefix, attack)
             assert b"Traceback" not in body
+
+
+GUNICORN_REFUSES = {  # what gunicorn answers before the app sees the request
+    "10,000 characters": b"Request Line is too large",
+    "raw bytes": b"Invalid HTTP request line",
+    "raw DEL": b"Invalid HTTP request line",
+}
+
+
+def test_hostile_queries_reach_the_real_server_and_get_an_answer(traversal_server):
+    """The same cases through gunicorn, and bytes no client would send unencoded. A query
+    of 10,000 characters (some 90 kB encoded) is past gunicorn's longest request line (8190
+    bytes, which the 500 characters the parser allows fit in), and bytes that are not ASCII
+    are not HTTP: gunicorn answers those itself, with a 4xx that names the reason."""
+    url = traversal_server.url
+    raw = {name: value.encode() for name, value in CASES.items()}
+    raw |= {"raw bytes": b"\xff\xfe\xe6\xb3\x95", "raw DEL": b"\x7f"}
+    for name, value in raw.items():
+        for route in ("/?q=", "/api/search?q=", "/report/good.txt?q="):
+            status, body = raw_get(url, route.encode() + value)
+            assert b"Traceback" not in body, (name, route)
+            if name in GUNICORN_REFUSES:
+                assert 400 <= status < 500 and GUNICORN_REFUSES[name] in body, (name, status)
+            elif route.startswith("/report/"):
+                assert status == 200, (name, status)
+            else:
+                assert status in (200, 400) and body, (name, route, status)
+                assert (status == 400) == (name in REFUSED), (name, route)
