@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -109,7 +111,7 @@ def traversal(tmp_path_factory):
 
 
 def _attacks(outside: Path) -> list[str]:
-    """What follows /report/, /file/ or /api/report/ in the URL, as sent."""
+    """What follows /report/, /file/, /api/report/ or /static/ in the URL, as sent."""
     return [
         "../outside/secret.txt",
         "..%2foutside%2fsecret.txt",
@@ -134,7 +136,7 @@ def _attacks(outside: Path) -> list[str]:
 
 def _refused(status: int, prefix: str, attack: str) -> bool:
     """Not served: only the index's own pages of a swapped report may answer."""
-    if attack in SWAPPED and prefix != "/file/":
+    if attack in SWAPPED and prefix in ("/report/", "/api/report/"):
         return status == 200
     return status in (308, 400, 404)
 
@@ -149,8 +151,10 @@ def test_only_archive_files_are_served_through_the_app(traversal):
     with client.get("/file/good.txt") as good:  # the control: the routes do serve a report
         assert good.status_code == 200 and good.data == GOOD.encode()
     assert client.get("/report/good.txt").status_code == 200
+    with client.get("/static/style.css") as style:
+        assert style.status_code == 200
     for attack in _attacks(outside):
-        for prefix in ("/report/", "/file/", "/api/report/"):
+        for prefix in ("/report/", "/file/", "/api/report/", "/static/"):
             response = client.get(prefix + attack)
             assert _refused(response.status_code, prefix, attack), (prefix, attack)
             assert not _leaks(response.data), (prefix, attack)
@@ -195,7 +199,7 @@ def test_only_archive_files_are_served_by_the_real_server(traversal, traversal_s
     raw += [b"good.txt\x00", b"..\x00/outside/secret.txt", b"%ff%fe/../outside/secret.txt",
             b"\xff\xfe.txt"]
     for attack in raw:
-        for prefix in (b"/report/", b"/file/", b"/api/report/"):
+        for prefix in (b"/report/", b"/file/", b"/api/report/", b"/static/"):
             status, body = raw_get(url, prefix + attack)
             assert _refused(status, prefix.decode(), attack.decode("latin-1")), (prefix, attack)
             assert not _leaks(body), (prefix, attack)
@@ -228,3 +232,16 @@ def test_hostile_queries_reach_the_real_server_and_get_an_answer(traversal_serve
             else:
                 assert status in (200, 400) and body, (name, route, status)
                 assert (status == 400) == (name in REFUSED), (name, route)
+
+
+def test_the_bounds_script_times_every_case_on_every_route(web_archive):
+    """bench/attack_bounds.py runs (the README quotes its figures) and covers every case."""
+    archive, index = web_archive
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.attack_bounds", "--index", str(index), "--repeat", "1"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2 + len(CASES) * len(ROUTES) and lines[-1].startswith("worst: ")
+    for name in CASES:
+        assert sum(line[:34].rstrip() == name for line in lines) == len(ROUTES), name
