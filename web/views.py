@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+import os
+from pathlib import Path, PurePosixPath
 
 from flask import (
     Blueprint,
@@ -128,10 +129,16 @@ def _same_town(record: Record) -> list:
 
 @pages.get("/file/<path:file>")
 def download(file: str) -> Response:
-    """The original file as stored: only indexed files, only from inside the archive."""
+    """The original file as stored: only indexed files, only from inside the archive.
+
+    The name is checked where the file really is: a report swapped for a symbolic link (or
+    under a folder swapped for one) after it was indexed must not lead outside."""
     record = _record_or_404(file)
+    archive = current_app.config["ARCHIVE_DIR"]
+    if not Path(os.path.realpath(archive / record.file)).is_relative_to(os.path.realpath(archive)):
+        abort(404, description=f"“{file[:200]}”不在档案文件夹中。")
     return send_from_directory(
-        current_app.config["ARCHIVE_DIR"],
+        archive,
         record.file,
         as_attachment=True,
         download_name=PurePosixPath(record.file).name,
