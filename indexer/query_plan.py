@@ -92,6 +92,8 @@ class QueryPlan:
 
 
 def plan(parsed: ParsedQuery) -> QueryPlan:
+    """What the query asks, before any index is read (search.py replaces the words the
+    archive never holds, with `without_absent`)."""
     required = [c for c in parsed.clauses if len(c) > 1 or c[0] in parsed.quoted]
     free = list(dict.fromkeys(c[0] for c in parsed.clauses if c not in required))
     split = {term: _split(term) for term in free}
