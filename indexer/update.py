@@ -35,9 +35,16 @@ from .extraction_version import extraction_fingerprint
 from .lastgood import drop_previous_copies, keep_last_good, last_good_dir
 from .manifest import generation_files, only_text_index, read_manifest, write_manifest
 from .schema import entry_from_document
-from .statcache import FileState, StatCache, file_state
+from .statcache import FileState, StatCache, cache_path, file_state
 from .status import FailedFile, IndexStatus, now_utc, write_status
-from .store import is_current, live_damage, open_writable, read_meta, update_lock
+from .store import (
+    is_current,
+    live_damage,
+    open_writable,
+    read_meta,
+    status_file,
+    update_lock,
+)
 from .textindex import (
     ReportEntry,
     TextIndex,
@@ -310,19 +317,22 @@ def _room_for(what: str, index_dir: Path, committed: bool) -> Iterator[None]:
 
 
 def _drop_leftovers(index_dir: Path) -> None:
-    """Remove what an interrupted run was writing (a text index, a last good copy or a
-    rebuild being staged): it takes space and no reader uses it. Whoosh's own leftovers go
-    in _drop_uncommitted."""
+    """Remove what an interrupted run was writing: it takes space and no reader uses it.
+    Whoosh's segment files and uncommitted text indexes go in _drop_uncommitted."""
     link = last_good_dir(index_dir.resolve())  # copies are named by the resolved path
-    folders = [
-        *index_dir.glob("text-*.tmp"),
-        index_dir / "MAIN.tmp",  # Whoosh's temporary storage for a writer
-        *link.parent.glob(link.name + ".g*.tmp"),
+    found = [
+        *index_dir.glob("*.tmp"),  # text-N.tmp, Whoosh's MAIN.tmp, a manifest's temporary
+        *index_dir.glob("_MAIN_*.toc.*"),  # Whoosh's table of contents being written
+        *(p.with_name(p.name + ".tmp") for p in (status_file(index_dir), cache_path(index_dir))),
+        *link.parent.glob(link.name + ".g*.tmp"),  # a last good copy being staged
+        link.with_name(link.name + ".link-tmp"),
         index_dir.with_name(index_dir.name + ".rebuild"),
     ]
-    for folder in folders:
-        shutil.rmtree(folder, ignore_errors=True)
-    link.with_name(link.name + ".link-tmp").unlink(missing_ok=True)
+    for path in found:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _drop_uncommitted(ix: whoosh_index.Index, path: Path) -> None:

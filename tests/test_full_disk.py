@@ -247,6 +247,9 @@ def test_the_next_run_removes_what_an_interrupted_run_left(tmp_path):
         shutil.copytree(text, folder)
     shutil.copy(segment, index_dir / "MAIN_0123456789abcdef.seg")
     (tmp_path / "index.last-good.link-tmp").symlink_to("index.last-good.g9.tmp")
+    for file in ["manifest-9.json.tmp", "_MAIN_9.toc.1764400000.5", "fazhi-meta.json.tmp"]:
+        (index_dir / file).write_bytes(b"half")
+    (tmp_path / "index.status.json.tmp").write_bytes(b"half")
 
     finished = run_update(archive, index_dir)
 
