@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from . import folder_view
 from .archive import archive_files, scan_archive
-from .errors import IndexUnavailable, QueryError, ReportReadError, UpdateInProgress
+from .errors import DiskFull, IndexUnavailable, QueryError, ReportReadError, UpdateInProgress
 from .extraction.extract import build_record
 from .query_plan import TIER_NAMES
 from .records import METADATA_FIELDS, Record
@@ -223,7 +223,7 @@ def update(archive: Path | None, index_dir: Path | None, full: bool, verify: boo
     try:
         with bar:
             result = update_index(archive, index_dir, full=full, progress=progress, verify=verify)
-    except UpdateInProgress as error:
+    except (UpdateInProgress, DiskFull) as error:
         raise click.ClickException(str(error)) from error
     except FileNotFoundError as error:
         raise click.ClickException(str(error)) from error

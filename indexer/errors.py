@@ -24,3 +24,8 @@ class IndexUnavailable(Exception):
 
 class UpdateInProgress(Exception):
     """Another update holds the lock."""
+
+
+class DiskFull(Exception):
+    """The disk (or a quota or file size limit) refused a write of the index; the message says
+    what was being written, what searches see meanwhile and what to do."""

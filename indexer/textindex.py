@@ -86,7 +86,7 @@ def write_text_index(index_dir: Path, generation: int, entries: Sequence[ReportE
     arrays = _layout(entries, encoded)
     arrays.update(_postings(texts))
     for name in ARRAY_NAMES:
-        np.save(staging / f"{name}.npy", arrays[name])
+        _save(staging / f"{name}.npy", arrays[name])
     (staging / "passages.txt").write_bytes(b"\n".join(encoded))
     tables = {
         "version": FORMAT_VERSION,
@@ -102,6 +102,15 @@ def write_text_index(index_dir: Path, generation: int, entries: Sequence[ReportE
     staging.rename(target)
     fsync_path(index_dir)
     return target
+
+
+def _save(path: Path, array: np.ndarray) -> None:
+    """np.save through Python's write, so a full disk raises OSError with its errno (ENOSPC,
+    EFBIG) for the updater to name: numpy's own write says only "N requested and M written"."""
+    with open(path, "wb") as handle:
+        header = np.lib.format.header_data_from_array_1_0(array)
+        np.lib.format.write_array_header_1_0(handle, header)
+        handle.write(np.ascontiguousarray(array).data)
 
 
 def drop_older_text_indexes(index_dir: Path, generation: int) -> None:

@@ -7,32 +7,44 @@ Reports are read in worker processes, one per core. Whoosh work is committed in 
 run that is killed keeps what it committed (only committed files carry their hash), and the
 next run does the rest and rebuilds the text index of the generation it finds without one. A
 rebuild (asked for, or forced by a new schema) is written beside the live index and swapped
-in at the end, so readers keep the old index meanwhile.
+in at the end, so readers keep the old index meanwhile. A full disk stops the run with
+DiskFull: what it had begun writing is removed (and what a killed run left, at the next
+start), so the next run, with space, finishes the job.
 """
 
 from __future__ import annotations
 
+import errno
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.index import clean_files
 from whoosh.writing import SegmentWriter
 
 from .archive import ArchiveScan, content_hash, scan_archive, shown_name
 from .durable import fsync_path
-from .errors import ReportReadError
+from .errors import DiskFull, ReportReadError
 from .extraction.overrides import read_overrides, sidecar_path
 from .extraction_version import extraction_fingerprint
 from .lastgood import drop_previous_copies, keep_last_good, last_good_dir
 from .manifest import generation_files, only_text_index, read_manifest, write_manifest
 from .schema import entry_from_document
-from .statcache import FileState, StatCache, file_state
+from .statcache import FileState, StatCache, cache_path, file_state
 from .status import FailedFile, IndexStatus, now_utc, write_status
-from .store import is_current, live_damage, open_writable, read_meta, update_lock
+from .store import (
+    is_current,
+    live_damage,
+    open_writable,
+    read_meta,
+    status_file,
+    update_lock,
+)
 from .textindex import (
     ReportEntry,
     TextIndex,
@@ -43,6 +55,12 @@ from .textindex import (
 )
 from .workers import read_all
 
+# What a refused write means, by its errno: the disk, a quota or `ulimit -f` is full.
+NO_ROOM = {
+    errno.ENOSPC: ("no space left on device", "free space"),
+    errno.EDQUOT: ("disk quota exceeded", "free space or raise the quota"),
+    errno.EFBIG: ("a file reached the file size limit (ulimit -f)", "raise the limit"),
+}
 BATCH_FILES = 500  # a killed first build keeps all but its last batch (batches double)
 
 # Called once per file with its archive-relative name and what happened to it:
@@ -104,35 +122,58 @@ def update_index(
     """
     report = progress or (lambda name, outcome: None)
     with update_lock(index_dir):
-        cache = StatCache(index_dir, archive, started_ns=time.time_ns())  # before any stat
-        scan = scan_archive(archive)
-        summary = UpdateSummary()
-        summary.rebuilt = full or _needs_rebuild(index_dir, summary, verify)
-        # A rebuild of a live (or damaged) index is written beside it, then swapped in.
-        beside = summary.rebuilt and index_dir.exists()
-        target = index_dir.with_name(index_dir.name + ".rebuild") if beside else index_dir
-        if summary.rebuilt:
-            shutil.rmtree(target, ignore_errors=True)
-        summary.failed.extend(scan.refused)
-        writing = _Writing(open_writable(target), target, not beside, batch_files)
-        _apply(writing, archive, scan, summary, report, cache, verify)
-        generation = writing.ix.latest_generation()
-        if not text_dir(target, generation).exists():
-            writing.publish()
-        elif read_manifest(target, generation) is None:
-            writing.seal(generation)  # a run killed between its commit and the manifest
-        reports = writing.ix.doc_count()
-        if beside:
-            _swap_in(target, index_dir)
-        if beside or not last_good_dir(index_dir).exists():
+        _drop_leftovers(index_dir)
+        try:
+            with _room_for("the index", index_dir, committed=False):
+                return _update(archive, index_dir, full, report, batch_files, verify)
+        except DiskFull:
+            _drop_leftovers(index_dir)  # give back the space this run took
+            with suppress(Exception):  # best effort: the next start does it again
+                _drop_uncommitted(whoosh_index.open_dir(str(index_dir)), index_dir)
+            raise
+
+
+def _update(
+    archive: Path,
+    index_dir: Path,
+    full: bool,
+    report: ProgressCallback,
+    batch_files: int,
+    verify: bool,
+) -> UpdateSummary:
+    """update_index under its lock."""
+    cache = StatCache(index_dir, archive, started_ns=time.time_ns())  # before any stat
+    scan = scan_archive(archive)
+    summary = UpdateSummary()
+    summary.rebuilt = full or _needs_rebuild(index_dir, summary, verify)
+    # A rebuild of a live (or damaged) index is written beside it, then swapped in.
+    beside = summary.rebuilt and index_dir.exists()
+    target = index_dir.with_name(index_dir.name + ".rebuild") if beside else index_dir
+    if summary.rebuilt:
+        shutil.rmtree(target, ignore_errors=True)
+    summary.failed.extend(scan.refused)
+    writing = _Writing(open_writable(target), target, not beside, batch_files)
+    _drop_uncommitted(writing.ix, target)
+    _apply(writing, archive, scan, summary, report, cache, verify)
+    generation = writing.ix.latest_generation()
+    if not text_dir(target, generation).exists():
+        writing.publish()
+    elif read_manifest(target, generation) is None:
+        writing.seal(generation)  # a run killed between its commit and the manifest
+    reports = writing.ix.doc_count()
+    if beside:
+        _swap_in(target, index_dir)
+    if beside or not _copy_holds(index_dir, generation):  # or a full disk stopped the copy
+        with _room_for("the last good copy", index_dir, committed=True):
             sums = read_manifest(index_dir, generation) or write_manifest(index_dir, generation)
             keep_last_good(index_dir, generation, sums)
-        # What readers that opened during the run might still have needed: gone at rest.
-        drop_older_text_indexes(index_dir, generation + 1)
-        drop_previous_copies(index_dir)
+    # What readers that opened during the run might still have needed: gone at rest.
+    drop_older_text_indexes(index_dir, generation + 1)
+    drop_previous_copies(index_dir)
+    with _room_for("the update's status and stat cache", index_dir, committed=True):
         write_status(index_dir, summary.status(reports))
         cache.save()
-        return summary
+    return summary
 
 
 def _needs_rebuild(index_dir: Path, summary: UpdateSummary, verify: bool) -> bool:
@@ -202,13 +243,22 @@ class _Writing:
         if self._writer is None:
             return
         writer, self._writer, self._since_commit = self._writer, None, 0
-        self._write_text_index(writer.generation)
-        writer.commit()
-        self.seal(writer.generation)
+        try:
+            with _room_for("the text index", self.path, committed=False):
+                self._write_text_index(writer.generation)
+            with _room_for("the Whoosh index", self.path, committed=False):
+                writer.commit()
+        except BaseException:
+            _abandon(writer)
+            raise
+        # A rebuild written beside the live index is not searched before it is swapped in.
+        committed = self.keep_last_good
+        with _room_for("the manifest and the last good copy", self.path, committed):
+            self.seal(writer.generation)
 
     def cancel(self) -> None:
         if self._writer is not None:
-            self._writer.cancel()
+            _abandon(self._writer)
             self._writer = None
 
     def _open_writer(self) -> SegmentWriter:
@@ -233,6 +283,74 @@ class _Writing:
         sums = write_manifest(self.path, generation)
         if self.keep_last_good:
             keep_last_good(self.path, generation, sums)
+
+
+def _abandon(writer: SegmentWriter) -> None:
+    """Cancel a writer whose batch failed, releasing its lock even when the cancel cannot
+    flush (a full disk): its half-written segment files go at the next start."""
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001 - the error that stopped the batch is the one to report
+        if writer.writelock:
+            writer.writelock.release()
+
+
+@contextmanager
+def _room_for(what: str, index_dir: Path, committed: bool) -> Iterator[None]:
+    """Turn a write the disk refused into DiskFull, saying what was written and what
+    searches see: the index as it was, or (`committed`) this batch, complete."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in NO_ROOM:
+            raise
+        problem, remedy = NO_ROOM[error.errno]
+        seen = (
+            "this batch is committed and searchable; the next run finishes the rest"
+            if committed
+            else "searches use the index as it was before this batch"
+        )
+        raise DiskFull(
+            f"{problem} while writing {what} of {index_dir}: {remedy} and run the update again "
+            f"({seen})"
+        ) from error
+
+
+def _drop_leftovers(index_dir: Path) -> None:
+    """Remove what an interrupted run was writing: it takes space and no reader uses it.
+    Whoosh's segment files and uncommitted text indexes go in _drop_uncommitted."""
+    link = last_good_dir(index_dir.resolve())  # copies are named by the resolved path
+    found = [
+        *index_dir.glob("*.tmp"),  # text-N.tmp, Whoosh's MAIN.tmp, a manifest's temporary
+        *index_dir.glob("_MAIN_*.toc.*"),  # Whoosh's table of contents being written
+        *(p.with_name(p.name + ".tmp") for p in (status_file(index_dir), cache_path(index_dir))),
+        *link.parent.glob(link.name + ".g*.tmp"),  # a last good copy being staged
+        link.with_name(link.name + ".link-tmp"),
+        index_dir.with_name(index_dir.name + ".rebuild"),
+    ]
+    for path in found:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _drop_uncommitted(ix: whoosh_index.Index, path: Path) -> None:
+    """Delete segment files no generation lists and text indexes of generations Whoosh never
+    committed (a writer that failed or was killed left them): Whoosh deletes its files only
+    at its next commit, and a run may have nothing to commit."""
+    generation = ix.latest_generation()
+    # Whoosh's own cleanup, as its commit calls it (_segments: the generation's segments).
+    clean_files(ix.storage, ix.indexname, generation, ix._segments())
+    for uncommitted in existing_generations(path):
+        if uncommitted > generation:
+            shutil.rmtree(text_dir(path, uncommitted), ignore_errors=True)
+
+
+def _copy_holds(index_dir: Path, generation: int) -> bool:
+    """Whether the last good copy is of `generation` (a full disk may have stopped it)."""
+    link = last_good_dir(index_dir.resolve())
+    return link.exists() and link.resolve().name == f"{link.name}.g{generation}"
 
 
 def _indexed_hashes(ix: whoosh_index.Index) -> dict[str, str]:
