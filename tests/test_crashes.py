@@ -23,6 +23,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from bench.corpus import generate_corpus
 from indexer.archive import content_hash
 from indexer.extraction.extract import build_record
@@ -30,13 +32,12 @@ from indexer.extraction_version import extraction_fingerprint
 from indexer.lastgood import last_good_dir
 from indexer.search import SearchRequest, search
 from indexer.store import ArchiveIndex, open_readable
-from indexer.textindex import text_dir
 
 from .conftest import ROOT, write_report_docx
 
 DIGITS = "甲乙丙丁戊己庚辛壬癸"
-KILLS = 24  # the issue asks for at least 20
-POWER_LOSSES = 8
+KILLS = 22  # the issue asks for at least 20
+POWER_LOSSES = 6
 
 
 def phrase(number: int) -> str:
@@ -248,7 +249,7 @@ def kill_moment(rng: random.Random, pending: int, tail: float) -> tuple[int, flo
 
 
 def pending_files(archive: Archive, indexed: dict[str, str]) -> int:
-    """The files an update will report: added, changed or removed since the last commit."""
+    """The files an update will report: added, changed or removed since `indexed`."""
     expected = archive.expected_hashes()
     return len(set(indexed) ^ set(expected)) + sum(
         indexed[name] != value for name, value in expected.items() if name in indexed
@@ -308,13 +309,23 @@ def fsync(fd):
     path = os.readlink(f"/proc/self/fd/{fd}")
     os.write(log, f"{stamp} {path}\\n".encode())
 os.fsync = fsync
+if len(sys.argv) > 2 and sys.argv[2].startswith("crash-at="):  # die when that is called
+    import importlib, signal
+    module, name = sys.argv.pop(2).split("=", 1)[1].split(":")
+    owner = importlib.import_module(module)
+    *path, name = name.split(".")
+    for part in path:
+        owner = getattr(owner, part)
+    setattr(owner, name, lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL))
 from indexer.cli import main
 sys.argv = ["fazhi-index", *sys.argv[2:]]
 main()
 """
 
 
-def lose_power(roots: list[Path], started_ns: int, synced_log: Path, rng: random.Random) -> int:
+def lose_power(
+    roots: list[Path], started_ns: int, synced_log: Path, rng: random.Random, keep: bool = True
+) -> int:
     """Damage every file under `roots` written since it was last synced (as after a power
     cut): cut it to a random length, zero it or remove it, or leave it. Returns how many."""
     synced: dict[str, int] = {}
@@ -330,7 +341,7 @@ def lose_power(roots: list[Path], started_ns: int, synced_log: Path, rng: random
             written = path.stat().st_mtime_ns
             if written < started_ns or written <= synced.get(str(path.resolve()), 0):
                 continue
-            how = rng.choice(["cut", "zero", "remove", "keep"])
+            how = rng.choice(["cut", "zero", "remove", "keep"] if keep else ["cut", "zero"])
             size = path.stat().st_size
             if how == "cut":
                 os.truncate(path, rng.randrange(size) if size else 0)
@@ -343,27 +354,34 @@ def lose_power(roots: list[Path], started_ns: int, synced_log: Path, rng: random
 
 
 def test_power_loss_during_an_update_leaves_the_last_good_state(tmp_path):
-    archive = Archive.generated(tmp_path / "archive", 120, seed=5)
+    began = time.monotonic()
+    archive = Archive.generated(tmp_path / "archive", 80, seed=5)
     index_dir = tmp_path / "index"
-    run_update(archive.folder, index_dir)
-    rng = random.Random(3)
     log = tmp_path / "synced.log"
     command = [sys.executable, "-c", POWER_LOSS_CHILD, str(log)]
     command += update_command(archive.folder, index_dir)[-5:]
-    span, losses, damaged_files = 1.0, 0, 0
+    _, tail = start_and_kill(command, 10**6, 600)
+    rng = random.Random(3)
+    losses = runs = damaged_files = 0
+    places: Counter[str] = Counter()
     while losses < POWER_LOSSES:
+        runs += 1
+        assert runs < 3 * POWER_LOSSES, f"only {losses} power losses in {runs} runs"
         before = archive.expected_hashes()
         archive.mutate()
         after = archive.expected_hashes()
         log.unlink(missing_ok=True)
+        generation = latest_generation(index_dir)
         started_ns = time.time_ns()
-        killed, took = start_and_kill(command, rng.uniform(0, span * 1.1))
+        moment = kill_moment(rng, pending_files(archive, before), tail)
+        killed, took = start_and_kill(command, *moment)
         if not killed:
-            span = took
-            continue
-        losses += 1
-        written = [p for p in tmp_path.iterdir() if p.name.startswith(index_dir.name)]
-        damaged_files += lose_power(written, started_ns, log, rng)
+            tail = took
+        else:
+            losses += 1
+            places[where_killed(index_dir, generation, started_ns)] += 1
+            written = [p for p in tmp_path.iterdir() if p.name.startswith(index_dir.name)]
+            damaged_files += lose_power(written, started_ns, log, rng)
 
         # The last good state opens and is complete: the index before the run or after it.
         hashes, where = indexed_state(index_dir)
@@ -374,6 +392,92 @@ def test_power_loss_during_an_update_leaves_the_last_good_state(tmp_path):
 
         # The next update repairs what the power cut damaged and finishes the job.
         run_update(archive.folder, index_dir)
-        assert_holds_exactly(archive, index_dir)
-        assert text_dir(index_dir, latest_generation(index_dir)).is_dir()
-    print(f"\n{losses} power losses, {damaged_files} unsynced files damaged")
+        hashes, where = indexed_state(index_dir)
+        assert where == index_dir and hashes == after
+    assert_holds_exactly(archive, index_dir)
+    print(
+        f"\n{losses} power losses in {runs} runs, {damaged_files} unsynced files damaged, "
+        f"{time.monotonic() - began:.1f} s:",
+        dict(places),
+    )
+
+
+# Whoosh leaves a damaged file it failed to read for the garbage collector to close (at once,
+# in CPython: it warns, it does not leak).
+WHOOSH_LEAVES_DAMAGED_FILES_TO_GC = pytest.mark.filterwarnings(
+    "ignore:unclosed file:ResourceWarning"
+)
+
+
+@WHOOSH_LEAVES_DAMAGED_FILES_TO_GC
+@pytest.mark.parametrize(
+    "crash_at",
+    [
+        "indexer.textindex:fsync_path",  # the text index written, nothing of it synced
+        "indexer.update:_Writing.seal",  # Whoosh committed, its files not synced
+        "indexer.update:keep_last_good",  # synced, manifest written, no copy yet
+        "indexer.lastgood:_point",  # the copy written and synced, the link not swapped
+    ],
+)
+def test_power_loss_at_each_step_of_a_commit(tmp_path, crash_at):
+    """The moments a random kill rarely hits, each made certain: the power goes the moment
+    that step starts, and every file written since its last sync is cut or zeroed."""
+    archive = Archive.generated(tmp_path / "archive", 60, seed=8)
+    index_dir = tmp_path / "index"
+    run_update(archive.folder, index_dir)
+    before = archive.expected_hashes()
+    archive.mutate()
+    after = archive.expected_hashes()
+    log = tmp_path / "synced.log"
+    started_ns = time.time_ns()
+    command = [sys.executable, "-c", POWER_LOSS_CHILD, str(log), f"crash-at={crash_at}"]
+    crashed = subprocess.run(
+        command + update_command(archive.folder, index_dir)[-5:],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=300,
+    )
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
+    written = [p for p in tmp_path.iterdir() if p.name.startswith(index_dir.name)]
+    damaged = lose_power(written, started_ns, log, random.Random(crash_at), keep=False)
+    assert damaged or crash_at.endswith("_point")  # the copy was synced: nothing to lose
+
+    hashes, where = indexed_state(index_dir)
+    assert hashes in (before, after), where
+    for name, marker in archive.phrases.items():
+        expected = [name] if hashes.get(name) == after.get(name) else []
+        assert reports_with(index_dir, marker) == expected, (where, marker)
+
+    run_update(archive.folder, index_dir)
+    assert_holds_exactly(archive, index_dir)
+
+
+@WHOOSH_LEAVES_DAMAGED_FILES_TO_GC
+def test_an_unsynced_whoosh_segment_zeroed_under_an_intact_table_of_contents(tmp_path):
+    """The power goes after Whoosh's commit, before its sync; the new table of contents
+    survives but the new segment reads as zeros. Readers use the last good copy, and the
+    next update finds the damage (the generation has no manifest, so it reads its records)
+    and rebuilds, where it used to fail at every run with an UnpicklingError."""
+    archive = Archive.generated(tmp_path / "archive", 30, seed=9)
+    index_dir = tmp_path / "index"
+    run_update(archive.folder, index_dir)
+    before = archive.expected_hashes()
+    archive.mutate()
+    started_ns = time.time_ns()
+    command = [sys.executable, "-c", POWER_LOSS_CHILD, str(tmp_path / "synced.log")]
+    command += ["crash-at=indexer.update:_Writing.seal"]
+    crashed = subprocess.run(
+        command + update_command(archive.folder, index_dir)[-5:], cwd=ROOT, capture_output=True
+    )
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
+    new_segments = [p for p in index_dir.glob("*.seg") if p.stat().st_mtime_ns >= started_ns]
+    assert new_segments
+    for segment in new_segments:
+        segment.write_bytes(bytes(segment.stat().st_size))
+
+    hashes, where = indexed_state(index_dir)
+    assert where == last_good_dir(index_dir) and hashes == before
+
+    done = run_update(archive.folder, index_dir)
+    assert "rebuilt in full" in done.stderr and "UnpicklingError" in done.stderr
+    assert_holds_exactly(archive, index_dir)
