@@ -1,12 +1,13 @@
 """Crashes and power loss: `fazhi-index update` killed at random moments, and the files it had
 not synced lost below the process, then the index compared with the archive file by file.
 
-Real processes on a real generated archive (`.txt` and `.docx`). A kill is SIGKILL after a
-random delay counted from the child's first progress line, so kills land while it reads,
-writes the text index, commits Whoosh, writes the manifest and copies the last good copy
-(each kill is classified by what it left on disk). A power loss is simulated the way
-Lucene's MockDirectoryWrapper.crash() does it: the child logs every fsync; after the kill,
-every file written since its last sync is cut to a random length, zeroed or removed.
+Real processes on a real generated archive (`.txt` and `.docx`). A kill is SIGKILL at a
+random moment: a third of the time after a random one of the child's progress lines (while
+it reads), else at a random delay after its last one, so kills land while it writes the text
+index, commits Whoosh, writes the manifest and copies the last good copy (each kill is
+classified by what it left on disk). A power loss is simulated the way Lucene's
+MockDirectoryWrapper.crash() does it: the child logs every fsync; after the kill, every file
+written since its last sync is cut to a random length, zeroed or removed.
 """
 
 from __future__ import annotations
@@ -35,8 +36,13 @@ from indexer.store import ArchiveIndex, open_readable
 
 from .conftest import ROOT, write_report_docx
 
+# Whoosh leaves a damaged file it failed to read for the garbage collector to close (at once,
+# in CPython: it warns, it does not leak).
+WHOOSH_LEAVES_DAMAGED_FILES_TO_GC = pytest.mark.filterwarnings(
+    "ignore:unclosed file:ResourceWarning"
+)
 DIGITS = "甲乙丙丁戊己庚辛壬癸"
-KILLS = 22  # the issue asks for at least 20
+KILLS = 21  # the issue asks for at least 20
 POWER_LOSSES = 6
 
 
@@ -200,15 +206,11 @@ def latest_generation(index_dir: Path) -> int:
     return max(tocs, default=-1)
 
 
-def start_and_kill(
-    command: list[str], after_lines: int, delay: float, env: dict | None = None
-) -> tuple[bool, float]:
+def start_and_kill(command: list[str], after_lines: int, delay: float) -> tuple[bool, float]:
     """Run `command`; SIGKILL it `delay` seconds after its `after_lines`-th progress line (a
     file read, added or removed). Returns whether the kill found it running, and when it
     was not, the time from its last progress line to its exit (commit, sync, copy)."""
-    child = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
-    )
+    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     reached = threading.Event()
     lines: list[str] = []
     last_line = time.monotonic()
@@ -353,6 +355,7 @@ def lose_power(
     return damaged
 
 
+@WHOOSH_LEAVES_DAMAGED_FILES_TO_GC
 def test_power_loss_during_an_update_leaves_the_last_good_state(tmp_path):
     began = time.monotonic()
     archive = Archive.generated(tmp_path / "archive", 80, seed=5)
@@ -400,13 +403,6 @@ def test_power_loss_during_an_update_leaves_the_last_good_state(tmp_path):
         f"{time.monotonic() - began:.1f} s:",
         dict(places),
     )
-
-
-# Whoosh leaves a damaged file it failed to read for the garbage collector to close (at once,
-# in CPython: it warns, it does not leak).
-WHOOSH_LEAVES_DAMAGED_FILES_TO_GC = pytest.mark.filterwarnings(
-    "ignore:unclosed file:ResourceWarning"
-)
 
 
 @WHOOSH_LEAVES_DAMAGED_FILES_TO_GC
