@@ -141,22 +141,29 @@ def _open_generation(folder: Path) -> tuple[whoosh_index.Index, TextIndex]:
 def live_damage(path: Path, deep: bool = False) -> tuple[int, list[str]]:
     """The live index's generation and what is wrong with it: files that differ from its
     manifest in size (or, `deep`, in checksum), a text index that does not load, and
-    (`deep`) Whoosh records that do not read. Sizes are cheap; `deep` reads the whole index."""
+    (`deep`) Whoosh records that do not read. Sizes are cheap; `deep` reads the whole index.
+
+    A generation without a manifest (a run killed between Whoosh's commit and its sync) is
+    read in full too: a power cut then may have cut or zeroed any of its Whoosh files."""
     opened = whoosh_index.open_dir(str(path), schema=build_schema(), readonly=True)
     generation = opened.latest_generation()
     problems = damage(path, generation, deep)
-    if not problems and (deep or not manifest_path(path, generation).exists()):
+    unsealed = not manifest_path(path, generation).exists()
+    if not problems and (deep or unsealed):
         try:
             TextIndex.load(text_dir(path, generation))
         except FileNotFoundError:
             pass  # a run killed before publishing: the update writes it from the records
         except Exception as error:  # noqa: BLE001 - whatever the damage, it is reported
             problems.append(f"text-{generation}: {type(error).__name__}: {error}")
-    if deep:
+    if deep or unsealed:
         try:
             with opened.searcher() as searcher:
                 for _ in searcher.all_stored_fields():
                     pass
+                reader = searcher.reader()
+                if reader.doc_count():  # the column every update reads first
+                    list(reader.column_reader("content_hash"))
         except Exception as error:  # noqa: BLE001
             problems.append(f"Whoosh records: {type(error).__name__}: {error}")
     return generation, problems
