@@ -240,6 +240,8 @@ class _Search:
         self.text: TextIndex = snapshot.text
         self.request = request
         self.scope = self._scope(request, section)
+        # the same passages as sorted ids, for the steps that walk them rather than mask
+        self.in_scope = None if self.scope is None else np.flatnonzero(self.scope)
         self._found: dict[str, np.ndarray] = {}
         self._reports: dict[str, np.ndarray] = {}
 
@@ -330,10 +332,10 @@ class _Search:
         every report in scope that no excluded term rules out, without a query."""
         report_of = self.text.passage_report
         allowed = np.zeros(len(self.text.files), dtype=bool)
-        if self.scope is None:
+        if self.in_scope is None:
             allowed[:] = True
         else:  # a report with no passage in scope is not a result
-            allowed[report_of[np.flatnonzero(self.scope)]] = True
+            allowed[report_of[self.in_scope]] = True
         for term in query.excluded:
             allowed[self._reports_with(term)] = False
         if not query.required and not query.free:
@@ -369,9 +371,7 @@ class _Search:
         required = [term for clause in query.required for term in clause]
         if not query.required and not query.free:
             exact = (
-                np.flatnonzero(self.scope)
-                if self.scope is not None
-                else np.arange(self.text.passage_count)
+                self.in_scope if self.in_scope is not None else np.arange(self.text.passage_count)
             )
             return exact[tier_of[report_of[exact]] == 1], exact[:0]
         exact = self.found(*query.typed)
@@ -384,8 +384,8 @@ class _Search:
 
     def _scorer(self, query: QueryPlan) -> Scorer:
         text = self.text
-        if self.scope is not None:
-            in_scope = np.flatnonzero(self.scope)
+        if self.in_scope is not None:
+            in_scope = self.in_scope
             total = len(in_scope)
             lengths = text.passage_start[in_scope + 1] - text.passage_start[in_scope] - 1
             average = float(lengths.mean()) if total else 1.0
