@@ -153,3 +153,16 @@ def archive_index(web_archive):
     opened = ArchiveIndex(web_archive[1])
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium under Playwright, one per test module (the browser tests')."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import launch
+
+    with sync_playwright() as playwright:
+        opened = launch(playwright)
+        yield opened
+        opened.close()

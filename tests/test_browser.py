@@ -12,11 +12,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from bench.load import Server
 from indexer import update_index
-from tests.browser_support import DESKTOP, PHONE, build_archive, launch
+from tests.browser_support import DESKTOP, PHONE, build_archive
 from tests.conftest import WEB_WORD
 
 TIMEOUT_MS = 15_000
@@ -29,14 +29,6 @@ def server(web_archive):
     running = Server(index, archive, workers=2)
     yield running
     running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        opened = launch(playwright)
-        yield opened
-        opened.close()
 
 
 def _open_page(browser, viewport: dict):

@@ -16,11 +16,11 @@ import json
 from urllib.parse import quote, urlencode
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from bench.load import Server
 from indexer import update_index
-from tests.browser_support import DESKTOP, launch
+from tests.browser_support import DESKTOP
 
 TIMEOUT_MS = 15_000
 WORD = "夜巡调解"  # in every hostile report, to find them all
@@ -86,14 +86,6 @@ def server(hostile):
     running = Server(index, archive, workers=1)
     yield running
     running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        opened = launch(playwright)
-        yield opened
-        opened.close()
 
 
 class Watched:
