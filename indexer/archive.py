@@ -36,48 +36,65 @@ class ArchiveScan:
     an I/O error): like a damaged file, they keep whatever version the index holds.
     """
 
-    files: dict[str, Path] = field(default_factory=dict)
+    root: Path  # the archive folder as given
+    # Each report's stat (its target's, for a link), in name order: taken while walking, so
+    # the stat cache need not stat every file again.
+    stats: dict[str, os.stat_result] = field(default_factory=dict)
     refused: list[tuple[str, str]] = field(default_factory=list)
     held: set[str] = field(default_factory=set)
-    # Taken while walking, at no extra cost, so the stat cache need not stat every file again:
-    # each file's stat (its target's, for a link) and the reports that have a sidecar entry.
-    stats: dict[str, os.stat_result] = field(default_factory=dict)
-    sidecars: set[str] = field(default_factory=set)
+    sidecars: set[str] = field(default_factory=set)  # the reports that have a sidecar entry
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+    @property
+    def files(self) -> dict[str, Path]:
+        """Every report's path by name (a Path costs microseconds: a no-op update of a large
+        archive asks `path` only for the files it reads)."""
+        return {name: self.path(name) for name in self.stats}
 
 
 def scan_archive(archive: Path) -> ArchiveScan:
-    """Every report below `archive` that can safely be read, in name order, and the refusals."""
+    """Every report below `archive` that can safely be read, in name order, and the refusals.
+
+    os.scandir and plain strings rather than os.walk and Path objects: the walk is most of
+    what a no-op update costs, and Path objects were most of the walk.
+    """
     if not archive.is_dir():
         raise FileNotFoundError(f"archive folder {archive} does not exist")
     root = Path(os.path.realpath(archive))
     limit = max_file_bytes()
-    scan = ArchiveScan()
-    for folder, folders, names in os.walk(archive):
-        base = Path(folder)
-        listed = {*folders, *names}  # a sidecar may be anything, even a folder
-        for name in list(folders):
-            path = base / name
-            if reason := _folder_refusal(path):
-                folders.remove(name)  # os.walk then does not descend into it
-                scan.refused.append((shown_name(path, archive), reason))
-        within = base.relative_to(archive).as_posix()
-        for name in names:
-            path = base / name
-            if not is_report(path):
+    scan = ArchiveScan(archive)
+    folders = [("", os.fspath(archive))]
+    while folders:
+        within, folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            continue  # as os.walk does: a folder that cannot be listed is passed over
+        listed = {entry.name for entry in entries}  # a sidecar may be anything, even a folder
+        for entry in entries:
+            relative = within + entry.name
+            if _is_folder(entry):
+                if reason := _folder_refusal(entry):
+                    scan.refused.append((_shown(relative), reason))
+                else:
+                    folders.append((relative + "/", entry.path))
                 continue
-            outcome = _file_refusal(path, root, limit)
+            if not is_report(entry.name):
+                continue
+            outcome = _file_refusal(entry, root, limit)
             if isinstance(outcome, os.stat_result):
-                relative = name if within == "." else f"{within}/{name}"
-                scan.files[relative] = path
                 scan.stats[relative] = outcome
-                if name + SIDECAR_SUFFIX in listed:
+                if entry.name + SIDECAR_SUFFIX in listed:
                     scan.sidecars.add(relative)
                 continue
             reason, held = outcome
-            scan.refused.append((shown_name(path, archive), reason))
+            scan.refused.append((_shown(relative), reason))
             if held:
-                scan.held.add(shown_name(path, archive))
-    scan.files = dict(sorted(scan.files.items()))
+                scan.held.add(_shown(relative))
+    scan.stats = dict(sorted(scan.stats.items()))
     scan.refused.sort()
     return scan
 
@@ -89,12 +106,23 @@ def archive_files(archive: Path) -> dict[str, Path]:
 
 def shown_name(path: Path, archive: Path) -> str:
     """The archive-relative name, printable: bytes that are not UTF-8 shown as \\xNN escapes."""
-    relative = os.fsencode(path.relative_to(archive).as_posix())
-    return relative.decode("utf-8", "backslashreplace")
+    return _shown(path.relative_to(archive).as_posix())
+
+
+def _shown(relative: str) -> str:
+    return os.fsencode(relative).decode("utf-8", "backslashreplace")
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    """A folder, or a link to one (refused), as os.walk sorts them."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _undecodable_name(name: str) -> str | None:
-    """Why a name cannot be indexed when it is not UTF-8 (os.walk hands such bytes over as
+    """Why a name cannot be indexed when it is not UTF-8 (os.scandir hands such bytes over as
     surrogates, which Whoosh cannot store), with the rename a Windows zip's GBK name needs."""
     raw = os.fsencode(name)
     try:
@@ -109,24 +137,24 @@ def _undecodable_name(name: str) -> str | None:
     return f"name is not valid UTF-8: rename it{hint}, e.g. with convmv -f gbk -t utf-8"
 
 
-def _folder_refusal(path: Path) -> str | None:
-    if path.is_symlink():
+def _folder_refusal(entry: os.DirEntry) -> str | None:
+    if entry.is_symlink():
         return "symbolic link to a folder: not followed (move or copy the reports in)"
-    reason = _undecodable_name(path.name)
+    reason = _undecodable_name(entry.name)
     return f"folder {reason}; nothing in it is indexed" if reason else None
 
 
-def _file_refusal(path: Path, root: Path, limit: int) -> tuple[str, bool] | os.stat_result:
+def _file_refusal(entry: os.DirEntry, root: Path, limit: int) -> tuple[str, bool] | os.stat_result:
     """Why a report file is not indexed and whether it keeps its indexed version, or, when it
     can be read, its stat (its target's, for a link). Nothing here opens the file."""
-    if reason := _undecodable_name(path.name):
+    if reason := _undecodable_name(entry.name):
         return f"file {reason}", False
     link = False
     try:
-        info = path.lstat()
+        info = entry.stat(follow_symlinks=False)
         link = stat.S_ISLNK(info.st_mode)
         if link:
-            target = Path(os.path.realpath(path, strict=True))  # OSError on a loop
+            target = Path(os.path.realpath(entry.path, strict=True))  # OSError on a loop
             if not target.is_relative_to(root):
                 return f"symbolic link to {target}, outside the archive: not followed", False
             info = target.stat()

@@ -54,13 +54,16 @@ class FileState:
         return any(stat[1] >= ns or stat[3] >= ns for stat in stats)
 
 
-def file_state(report: Path, info: os.stat_result, has_sidecar: bool) -> FileState | None:
-    """The state of `report` (stat `info`, taken before it is read); None when its sidecar is
-    there but cannot be stat'ed (a dangling link), so that it is never trusted."""
+def file_state(
+    archive: Path, name: str, info: os.stat_result, has_sidecar: bool
+) -> FileState | None:
+    """The state of report `name` in `archive` (stat `info`, taken before it is read); None
+    when its sidecar is there but cannot be stat'ed (a dangling link), so that it is never
+    trusted."""
     if not has_sidecar:
         return FileState(stat_key(info), None)
     try:
-        sidecar = os.stat(sidecar_path(report))
+        sidecar = os.stat(sidecar_path(archive / name))
     except OSError:
         return None
     return FileState(stat_key(info), stat_key(sidecar))

@@ -385,12 +385,12 @@ def _apply(
     """Delete what left the archive, write what is new or changed, commit in batches; record
     in `cache` every file whose content the index then holds.
 
-    Reports in `scan.held` are not in `scan.files` but keep their indexed version.
+    Reports in `scan.held` are not in `scan.stats` but keep their indexed version.
     """
     indexed = _indexed_hashes(writing.ix)
     pending, read = _changed(archive, scan, indexed, summary, report, cache, verify)
     try:
-        for name in sorted(set(indexed) - set(scan.files) - scan.held):
+        for name in sorted(set(indexed) - set(scan.stats) - scan.held):
             writing.delete(name)
             summary.removed.append(name)
             report(name, "removed")
@@ -432,19 +432,20 @@ def _changed(
     pending: list[tuple[str, str]] = []
     read: dict[str, tuple[FileState, str]] = {}
     missed = []
-    for name, path in scan.files.items():
+    for name, info in scan.stats.items():
         has_sidecar = name in scan.sidecars
-        state = file_state(path, scan.stats[name], has_sidecar)
+        state = file_state(scan.root, name, info, has_sidecar)
         cached = cache.lookup(name, state) if state is not None else None
         # The extraction rules are part of what a report was indexed with.
         trusted = cached is not None and f"{cached}:{rules}" == indexed.get(name)
         if trusted and not verify:
             if has_sidecar:
-                _check_sidecar(archive, path, summary)
+                _check_sidecar(archive, scan.path(name), summary)
             summary.unchanged += 1
             report(name, "unchanged")
             cache.record(name, state, cached)
             continue
+        path = scan.path(name)
         try:
             content = content_hash(path)
         except ReportReadError as error:

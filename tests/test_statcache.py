@@ -121,7 +121,7 @@ def test_new_bytes_under_the_same_size_and_mtime_are_caught(archive, settled, ho
 
     # Size and mtime are what they were: only the inode or the ctime tells the change.
     cached_state, cached_hash = read_cache(settled, archive)[path.name]
-    now = file_state(path, path.stat(), False)
+    now = file_state(path.parent, path.name, path.stat(), False)
     assert now.report[:2] == cached_state.report[:2] and now != cached_state
     without_inode_and_ctime = replace(
         now, report=(*now.report[:2], cached_state.report[2], cached_state.report[3], now.report[4])
@@ -180,11 +180,11 @@ def test_the_racy_rule_on_real_stats(tmp_path):
     started = time.time_ns()
     path = tmp_path / "report.txt"
     path.write_text("内容", encoding="utf-8")
-    state = file_state(path, path.stat(), False)
+    state = file_state(path.parent, path.name, path.stat(), False)
     assert state.changed_since(started - RACY_MARGIN_NS)  # changed within the run: racy
     assert not state.changed_since(time.time_ns() + 1)
     os.utime(path, (1_000_000_000, 1_000_000_000))  # an old mtime, but a new ctime
-    state = file_state(path, path.stat(), False)
+    state = file_state(path.parent, path.name, path.stat(), False)
     assert state.report[1] == 1_000_000_000_000_000_000
     assert state.changed_since(started - RACY_MARGIN_NS)
 
@@ -196,7 +196,7 @@ def _lie(archive: Path, index_dir: Path, path: Path, old_hash: str) -> None:
     lying = StatCache(index_dir, archive, started_ns=time.time_ns() + RACY_MARGIN_NS + 10**9)
     for name, (state, content) in read_cache(index_dir, archive).items():
         lying.record(name, state, content)
-    lying.record(path.name, file_state(path, path.stat(), False), old_hash)
+    lying.record(path.name, file_state(path.parent, path.name, path.stat(), False), old_hash)
     lying.save()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -19,9 +20,9 @@ SUPPORTED_SUFFIXES = tuple(READERS)
 _LEFTOVERS = re.compile(r"\[bookmark:[^\]]*\]|[\u200b-\u200d\u2060\ufeff\u00ad]")
 
 
-def is_report(path: Path) -> bool:
-    """Whether a file in the archive is a report (Word's ~$ lock files are not)."""
-    return path.suffix.lower() in READERS and not path.name.startswith(("~$", "."))
+def is_report(name: str) -> bool:
+    """Whether a file name in the archive is a report's (Word's ~$ lock files are not)."""
+    return os.path.splitext(name)[1].lower() in READERS and not name.startswith(("~$", "."))
 
 
 def read_report(path: Path) -> SourceDocument:
