@@ -1,0 +1,114 @@
+"""A comparison as the page lays it out: a grid of towns and years, each cell a report's part.
+
+Rows are towns and columns years (`sort=town`), or the reverse (`sort=year`): the county's
+yearly summary reads down one year's column of towns, a town's record across a row. On a
+phone the same table folds into one block per row (CSS), each cell labelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from flask import url_for
+
+from indexer.compare import ComparedReport, CompareRequest, Comparison
+from indexer.vocabulary import SECTION_SEPARATOR
+
+from .highlight import pieces
+from .outline import passage_anchor
+
+UNKNOWN_TOWN = "镇不明"
+UNKNOWN_YEAR = "年份不明"
+
+
+@dataclass
+class Row:
+    label: str
+    detail: str | None  # the county of a town row
+    href: str | None  # the search of that town or year
+    cells: list[list[dict]] = field(default_factory=list)  # per column, its reports
+
+
+@dataclass
+class Grid:
+    columns: list[str]
+    rows: list[Row]
+    lacking: int  # reports without the part
+    matching: int  # reports whose part holds a match
+
+
+def compare_grid(comparison: Comparison, compared: CompareRequest) -> Grid:
+    by_town = compared.sort == "town"
+    town_keys = list(dict.fromkeys((r.town, r.county) for r in comparison.reports))
+    year_keys = sorted({r.year for r in comparison.reports}, key=lambda y: (y is None, y or 0))
+    row_keys, column_keys = (town_keys, year_keys) if by_town else (year_keys, town_keys)
+    rows = [_row(key, by_town, compared.query) for key in row_keys]
+    place = {key: i for i, key in enumerate(row_keys)}
+    column = {key: i for i, key in enumerate(column_keys)}
+    for row in rows:
+        row.cells = [[] for _ in column_keys]
+    for report in comparison.reports:
+        town, year = (report.town, report.county), report.year
+        r, c = (place[town], column[year]) if by_town else (place[year], column[town])
+        rows[r].cells[c].append(_report_view(report, compared.query))
+    return Grid(
+        columns=[_year_label(k) if by_town else _town_label(k) for k in column_keys],
+        rows=rows,
+        lacking=sum(not r.has_section for r in comparison.reports),
+        matching=sum(r.matches > 0 for r in comparison.reports),
+    )
+
+
+def _year_label(year: int | None) -> str:
+    return f"{year} 年" if year else UNKNOWN_YEAR
+
+
+def _town_label(key: tuple[str | None, str | None]) -> str:
+    return key[0] or UNKNOWN_TOWN
+
+
+def _row(key, by_town: bool, query: str) -> Row:
+    search = url_for("pages.search_page")
+    if by_town:
+        town, county = key
+        href = f"{search}?{_query(town=town, q=query)}" if town else None
+        return Row(_town_label(key), county, href)
+    href = f"{search}?{_query(year_from=key, year_to=key, q=query)}" if key else None
+    return Row(_year_label(key), None, href)
+
+
+def _query(**params: object) -> str:
+    return urlencode({k: v for k, v in params.items() if v})
+
+
+def _report_view(report: ComparedReport, query: str) -> dict:
+    """The report's passages cut into pieces for <mark>, each group under its heading path
+    (shown once, and without the heading a passage begins with)."""
+    passages = []
+    shown = None
+    for passage in report.passages:
+        path = passage.section
+        if path and passage.text.startswith(path[-1]):
+            path = path[:-1]
+        passages.append(
+            {
+                "path": SECTION_SEPARATOR.join(path) if passage.section != shown else "",
+                "heading": bool(passage.section) and passage.text == passage.section[-1],
+                "pieces": pieces(passage.text, passage.highlights),
+                "anchor": passage_anchor(passage.position),
+            }
+        )
+        shown = passage.section
+    first = report.passages[0].position if report.passages else None
+    return {
+        "report": report,
+        "place": " · ".join(str(v) for v in (report.town, report.year) if v) or report.file,
+        "href": url_for(
+            "pages.report",
+            file=report.file,
+            q=query.strip() or None,
+            _anchor=passage_anchor(first) if first is not None else None,
+        ),
+        "passages": passages,
+    }
