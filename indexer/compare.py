@@ -182,13 +182,15 @@ def _check(request: CompareRequest) -> SectionFilter:
 
 
 def _sort_key(sort: str):
-    """Unknown towns and years last; the file name breaks ties, so the order is stable."""
+    """Unknown towns and years last; then the county and the file name, so the order is
+    stable (a town's reports stay together when only some of them name the county)."""
 
     def key(item: tuple[str | None, str | None, int | None, str]) -> tuple:
         town, county, year, file = item
-        by_town = (town is None, county is None, county or "", town or "")
+        by_town = (town is None, town or "")
         by_year = (year is None, year or 0)
-        return (*by_town, *by_year, file) if sort == "town" else (*by_year, *by_town, file)
+        first, then = (by_town, by_year) if sort == "town" else (by_year, by_town)
+        return (*first, *then, county is None, county or "", file)
 
     return key
 

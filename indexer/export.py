@@ -38,7 +38,7 @@ MAX_EXPORT_PASSAGES = 2000  # in all: python-docx writes some 500 passages a sec
 FORMATS = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",  # with a BOM
 }
 COLUMNS = ["文件", "标题", "镇/街道", "县/区", "年份", "章节", "段落", "匹配"]
 EXCEL_CELL_CHARS = 32_767  # Excel's limit for one cell
@@ -147,7 +147,7 @@ def describe_compare(request: CompareRequest, section: str) -> str:
 
 
 def _filters(town: str | None, county: str | None, first: int | None, last: int | None) -> list:
-    parts = [f"镇：{town}" if town else None, f"县/区：{county}" if county else None]
+    parts = [f"镇：{town}" if town else None, f"县：{county}" if county else None]
     if first or last:
         span = str(first) if first == last else f"{first or '…'}–{last or '…'}"
         parts.append(f"{span} 年")
@@ -239,8 +239,16 @@ def to_docx(export: Export) -> bytes:
 def _row(p: ExportPassage) -> list:
     matches = "、".join(dict.fromkeys(p.text[s:e] for s, e in p.highlights))
     section = SECTION_SEPARATOR.join(p.section)
-    return [p.file, p.title or "", p.town or "", p.county or "", p.year or "", section, p.text,
-            matches]
+    return [
+        p.file,
+        p.title or "",
+        p.town or "",
+        p.county or "",
+        p.year or "",
+        section,
+        p.text,
+        matches,
+    ]
 
 
 def to_csv(export: Export) -> bytes:

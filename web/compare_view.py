@@ -40,16 +40,23 @@ class Grid:
 
 def compare_grid(comparison: Comparison, compared: CompareRequest) -> Grid:
     by_town = compared.sort == "town"
-    town_keys = list(dict.fromkeys((r.town, r.county) for r in comparison.reports))
+    town_keys = list(dict.fromkeys(r.town for r in comparison.reports))
+    counties: dict[str | None, list[str]] = {}
+    for r in comparison.reports:
+        if r.county and r.county not in counties.setdefault(r.town, []):
+            counties[r.town].append(r.county)
     year_keys = sorted({r.year for r in comparison.reports}, key=lambda y: (y is None, y or 0))
     row_keys, column_keys = (town_keys, year_keys) if by_town else (year_keys, town_keys)
     rows = [_row(key, by_town, compared.query) for key in row_keys]
+    if by_town:
+        for row, town in zip(rows, row_keys, strict=True):
+            row.detail = "、".join(counties.get(town, [])) or None
     place = {key: i for i, key in enumerate(row_keys)}
     column = {key: i for i, key in enumerate(column_keys)}
     for row in rows:
         row.cells = [[] for _ in column_keys]
     for report in comparison.reports:
-        town, year = (report.town, report.county), report.year
+        town, year = report.town, report.year
         r, c = (place[town], column[year]) if by_town else (place[year], column[town])
         rows[r].cells[c].append(_report_view(report, compared.query))
     return Grid(
@@ -64,16 +71,15 @@ def _year_label(year: int | None) -> str:
     return f"{year} 年" if year else UNKNOWN_YEAR
 
 
-def _town_label(key: tuple[str | None, str | None]) -> str:
-    return key[0] or UNKNOWN_TOWN
+def _town_label(town: str | None) -> str:
+    return town or UNKNOWN_TOWN
 
 
 def _row(key, by_town: bool, query: str) -> Row:
     search = url_for("pages.search_page")
     if by_town:
-        town, county = key
-        href = f"{search}?{_query(town=town, q=query)}" if town else None
-        return Row(_town_label(key), county, href)
+        href = f"{search}?{_query(town=key, q=query)}" if key else None
+        return Row(_town_label(key), None, href)
     href = f"{search}?{_query(year_from=key, year_to=key, q=query)}" if key else None
     return Row(_year_label(key), None, href)
 
