@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from indexer import QueryError
-from indexer.compare import CompareRequest, compare, town_values
+from indexer.compare import MAX_COMPARED, CompareRequest, compare, town_values
 from indexer.export import (
     FORMATS,
     Export,
@@ -55,6 +55,7 @@ def read_compare(args: MultiDict) -> CompareRequest:
         year_to=_year(single["year_to"]),
         query=args.get("q") or "",
         sort=single["sort"] or "town",
+        limit=MAX_COMPARED,
     )
 
 
