@@ -46,6 +46,8 @@ def compare_grid(comparison: Comparison, compared: CompareRequest) -> Grid:
         if r.county and r.county not in counties.setdefault(r.town, []):
             counties[r.town].append(r.county)
     year_keys = sorted({r.year for r in comparison.reports}, key=lambda y: (y is None, y or 0))
+    if not by_town:  # columns in town order, whatever year a town first appears in
+        town_keys.sort(key=lambda town: (town is None, town or ""))
     row_keys, column_keys = (town_keys, year_keys) if by_town else (year_keys, town_keys)
     rows = [_row(key, by_town, compared.query) for key in row_keys]
     if by_town:
