@@ -205,10 +205,24 @@ def _place(p: ExportPassage) -> str:
     return " · ".join(str(part) for part in parts if part) or "镇、县、年份不明"
 
 
+def headings_to_show(passages: list[tuple[list[str], str]]) -> list[list[str]]:
+    """For each (section path, text) of one report in order, the headings to print above
+    it: those not yet printed nor read, never the heading the passage itself begins with.
+    A part's passages then read as the report does, each heading once."""
+    seen: set[tuple[str, ...]] = set()
+    shown = []
+    for path, text in passages:
+        above = path[:-1] if path and text.startswith(path[-1]) else path
+        shown.append(above if above and tuple(above) not in seen else [])
+        seen.update(tuple(above[:n]) for n in range(1, len(above) + 1))
+        if path and text.startswith(path[-1]):
+            seen.add(tuple(path))
+    return shown
+
+
 def to_docx(export: Export) -> bytes:
     """A heading per report (its title), its town, county, year and file under it, then its
-    passages, each under its section path when that changes; the matches (and only they)
-    in bold."""
+    passages under their headings (`headings_to_show`); the matches (and only they) bold."""
     document = docx.Document()
     document.add_heading(_safe(export.heading), level=1)
     document.add_paragraph().add_run(_safe(export.note)).italic = True
@@ -217,15 +231,11 @@ def to_docx(export: Export) -> bytes:
         document.add_heading(_safe(first.title or first.file), level=2)
         meta = document.add_paragraph().add_run(_safe(f"{_place(first)} · {first.file}"))
         meta.font.size, meta.font.color.rgb = Pt(9), RGBColor(0x63, 0x6C, 0x76)
-        shown: list[str] | None = None
-        for passage in group:
-            path = passage.section
-            if path and passage.text.startswith(path[-1]):
-                path = path[:-1]  # the passage begins with its own heading
-            if passage.section != shown and path:
+        shown = headings_to_show([(p.section, p.text) for p in group])
+        for passage, path in zip(group, shown, strict=True):
+            if path:
                 run = document.add_paragraph().add_run(_safe(SECTION_SEPARATOR.join(path)))
                 run.italic, run.font.color.rgb = True, RGBColor(0x63, 0x6C, 0x76)
-            shown = passage.section
             paragraph = document.add_paragraph()
             for piece, is_match in _pieces(_safe(passage.text), passage.highlights):
                 run = paragraph.add_run(piece)

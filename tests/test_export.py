@@ -24,6 +24,7 @@ from indexer.export import (
     Export,
     ExportPassage,
     file_name,
+    headings_to_show,
     search_export,
     to_csv,
     to_docx,
@@ -290,3 +291,16 @@ def test_the_cli_exports_a_search_and_a_comparison(web_archive, tmp_path, client
         ["search", WEB_WORD, "--export", str(tmp_path / "no" / "x.csv"), "--index", str(index)],
     )
     assert unwritable.exit_code == 1 and "No such file" in unwritable.output
+
+
+def test_each_heading_is_printed_once_above_its_passages():
+    part, sub = "四、存在问题及原因", "（一）理论学习不够积极主动"
+    passages = [
+        ([part], part),  # the heading alone
+        ([part, sub], sub),  # a subheading alone: its part is already read
+        ([part, sub], "部分干部对于习近平法治思想理解不深。"),
+        ([part, sub], "法治工作力量较薄弱。"),
+        (["五、下一步打算", "（一）加强学习"], "组织集中学法。"),  # nothing read yet
+    ]
+    assert headings_to_show(passages) == [[], [], [], [], ["五、下一步打算", "（一）加强学习"]]
+    assert headings_to_show([([part, sub], "部分干部理解不深。")]) == [[part, sub]]

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from flask import url_for
 
 from indexer.compare import ComparedReport, CompareRequest, Comparison
+from indexer.export import headings_to_show
 from indexer.vocabulary import SECTION_SEPARATOR
 
 from .highlight import pieces
@@ -91,23 +92,16 @@ def _query(**params: object) -> str:
 
 
 def _report_view(report: ComparedReport, query: str) -> dict:
-    """The report's passages cut into pieces for <mark>, each group under its heading path
-    (shown once, and without the heading a passage begins with)."""
-    passages = []
-    shown = None
-    for passage in report.passages:
-        path = passage.section
-        if path and passage.text.startswith(path[-1]):
-            path = path[:-1]
-        passages.append(
-            {
-                "path": SECTION_SEPARATOR.join(path) if passage.section != shown else "",
-                "heading": bool(passage.section) and passage.text == passage.section[-1],
-                "pieces": pieces(passage.text, passage.highlights),
-                "anchor": passage_anchor(passage.position),
-            }
-        )
-        shown = passage.section
+    """The report's passages cut into pieces for <mark>, under their headings, each once."""
+    shown = headings_to_show([(p.section, p.text) for p in report.passages])
+    passages = [
+        {
+            "path": SECTION_SEPARATOR.join(path),
+            "heading": bool(passage.section) and passage.text == passage.section[-1],
+            "pieces": pieces(passage.text, passage.highlights),
+        }
+        for passage, path in zip(report.passages, shown, strict=True)
+    ]
     first = report.passages[0].position if report.passages else None
     return {
         "report": report,
