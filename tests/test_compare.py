@@ -12,6 +12,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from bench.attack_bounds import CASES
 from indexer import ArchiveIndex, QueryError, SearchRequest, search
 from indexer.cli import main
 from indexer.compare import MAX_TOWNS, CompareRequest, compare
@@ -352,3 +353,19 @@ def test_the_cli_refuses_what_it_cannot_do(own_index, tmp_path):
         main, ["compare", "--section", "problems", "--index", str(tmp_path / "none")]
     )
     assert missing.exit_code == 1 and "fazhi-index update" in missing.output
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_attack_queries_get_an_answer_from_the_tools(client, case):
+    """bench/attack_bounds.py's hostile queries (the search routes' bounds) on the tools'
+    routes: marked, exported or refused with the parser's reason, never a 500."""
+    for route in (
+        "/compare?section=problems&q=",
+        "/api/compare?section=problems&q=",
+        "/export/compare.csv?section=problems&q=",
+        "/export/search.csv?q=",
+    ):
+        response = client.get(route + CASES[case])
+        assert response.status_code in (200, 400), (case, route, response.status_code)
+        if route.startswith("/api/") and response.status_code == 400:
+            assert response.get_json()["error"]
