@@ -267,8 +267,9 @@ def _print_update_summary(result: UpdateSummary) -> None:
     "--export",
     "export_file",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the results to this .docx, .csv or .xlsx file (the search's first "
-    f"{MAX_EXPORT_REPORTS} reports) instead of printing them.",
+    help="Write the results to this .docx, .csv or .xlsx file instead of printing them: "
+    f"the search's first {MAX_EXPORT_REPORTS} reports (--limit does not apply), each with "
+    "its matching passages.",
 )
 @click.option(
     "--queries",
@@ -315,6 +316,8 @@ def search_command(
     )
     archive_index = ArchiveIndex(index_dir or default_index_dir())
     try:
+        if queries and export_file:
+            raise click.UsageError("use --export or --queries, not both")
         if queries:
             if _run_batch(archive_index, request, queries):
                 sys.exit(1)
