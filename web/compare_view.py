@@ -27,7 +27,7 @@ UNKNOWN_YEAR = "年份不明"
 class Row:
     label: str
     detail: str | None  # the county of a town row
-    href: str | None  # the search of that town or year
+    href: str | None  # the search of that town or year, in the part compared
     cells: list[list[dict]] = field(default_factory=list)  # per column, its reports
 
 
@@ -50,7 +50,7 @@ def compare_grid(comparison: Comparison, compared: CompareRequest) -> Grid:
     if not by_town:  # columns in town order, whatever year a town first appears in
         town_keys.sort(key=lambda town: (town is None, town or ""))
     row_keys, column_keys = (town_keys, year_keys) if by_town else (year_keys, town_keys)
-    rows = [_row(key, by_town, compared.query) for key in row_keys]
+    rows = [_row(key, by_town, compared) for key in row_keys]
     if by_town:
         for row, town in zip(rows, row_keys, strict=True):
             row.detail = "、".join(counties.get(town, [])) or None
@@ -78,13 +78,15 @@ def _town_label(town: str | None) -> str:
     return town or UNKNOWN_TOWN
 
 
-def _row(key, by_town: bool, query: str) -> Row:
+def _row(key, by_town: bool, compared: CompareRequest) -> Row:
+    """A row's header, leading to the search of that town (or year) in the part compared."""
     search = url_for("pages.search_page")
+    part = {"section": compared.section, "q": compared.query}
     if by_town:
-        href = f"{search}?{_query(town=key, q=query)}" if key else None
+        href = f"{search}?{_query(town=key, **part)}" if key else None
         return Row(_town_label(key), None, href)
-    href = f"{search}?{_query(year_from=key, year_to=key, q=query)}" if key else None
-    return Row(_year_label(key), None, href)
+    href = f"{search}?{_query(year_from=key, year_to=key, county=compared.county, **part)}"
+    return Row(_year_label(key), None, href if key else None)
 
 
 def _query(**params: object) -> str:
@@ -105,7 +107,6 @@ def _report_view(report: ComparedReport, query: str) -> dict:
     first = report.passages[0].position if report.passages else None
     return {
         "report": report,
-        "place": " · ".join(str(v) for v in (report.town, report.year) if v) or report.file,
         "href": url_for(
             "pages.report",
             file=report.file,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from indexer import QueryError
@@ -130,7 +130,7 @@ def compare_json() -> tuple[dict, int] | dict:
 
 
 @tools.get("/export/search.<ext>")
-def export_search(ext: str) -> Response | tuple[str, int]:
+def export_search(ext: str) -> Response:
     _known(ext)
     try:
         export = search_export(archive_index(), read_state(request.args).search_request())
@@ -193,7 +193,8 @@ def search_compare_url() -> str:
     return url_for("tools.compare_page") + "?" + urlencode(pairs)
 
 
-def register(app) -> None:
+def register(app: Flask) -> None:
+    """The blueprint, and the search page's links to the downloads and the comparison."""
     app.register_blueprint(tools)
     app.jinja_env.globals.update(
         search_exports=search_exports, search_compare_url=search_compare_url
