@@ -202,7 +202,7 @@ def test_the_api_returns_what_the_library_returns(own_client, own_index):
 
 def test_the_page_is_a_town_by_year_grid(own_client):
     html = page(own_client, f"/compare?section=problems&county={COUNTY}&q=矛盾纠纷")
-    assert [text(th) for th in html.xpath("//table[@class='compare columns-2']/thead//th")] == [
+    assert [text(th) for th in html.xpath("//table[@class='compare']/thead//th")] == [
         "镇/街道",
         "2021 年",
         "2022 年",
@@ -214,6 +214,14 @@ def test_the_page_is_a_town_by_year_grid(own_client):
     assert text(baishi.xpath("td")[1]).split() == ["2022", "年", "无报告"]
     assert [text(m) for m in hongye.xpath(".//mark")] == ["矛盾纠纷", "矛盾纠纷"]
     assert PROBLEMS in text(hongye) and DISPUTES in text(hongye)
+    # the part's heading once, as the report has it, and no path line repeating it
+    assert [text(p) for p in hongye.xpath(".//p[contains(@class, 'heading-line')]")] == [
+        "二、存在的问题"
+    ]
+    assert not hongye.xpath(".//p[@class='section-path']")
+    # the row header leads to the search of that town in that part
+    search = hongye.xpath("th/a/@href")[0]
+    assert "section=problems" in search and "town=" in search and "county=" in search
     assert len(qingshan.xpath(".//article")) == 2
     # each report links to its page, the query carried for its highlights
     link = hongye.xpath(".//article/p[@class='source']/a")[0].get("href")

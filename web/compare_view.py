@@ -7,6 +7,7 @@ phone the same table folds into one block per row (CSS), each cell labelled.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -41,41 +42,53 @@ class Grid:
 
 def compare_grid(comparison: Comparison, compared: CompareRequest) -> Grid:
     by_town = compared.sort == "town"
-    town_keys = list(dict.fromkeys(r.town for r in comparison.reports))
-    counties: dict[str | None, list[str]] = {}
-    for r in comparison.reports:
-        if r.county and r.county not in counties.setdefault(r.town, []):
-            counties[r.town].append(r.county)
+    keys = _town_keys(comparison.reports)
+    town_keys = list(dict.fromkeys(keys))
     year_keys = sorted({r.year for r in comparison.reports}, key=lambda y: (y is None, y or 0))
     if not by_town:  # columns in town order, whatever year a town first appears in
-        town_keys.sort(key=lambda town: (town is None, town or ""))
+        town_keys.sort(key=lambda k: (k[0] is None, k[0] or "", k[1] is None, k[1] or ""))
     row_keys, column_keys = (town_keys, year_keys) if by_town else (year_keys, town_keys)
     rows = [_row(key, by_town, compared) for key in row_keys]
-    if by_town:
-        for row, town in zip(rows, row_keys, strict=True):
-            row.detail = "、".join(counties.get(town, [])) or None
     place = {key: i for i, key in enumerate(row_keys)}
     column = {key: i for i, key in enumerate(column_keys)}
     for row in rows:
         row.cells = [[] for _ in column_keys]
-    for report in comparison.reports:
-        town, year = report.town, report.year
+    for report, town in zip(comparison.reports, keys, strict=True):
+        year = report.year
         r, c = (place[town], column[year]) if by_town else (place[year], column[town])
         rows[r].cells[c].append(_report_view(report, compared.query))
+    shared = {town for town, _ in town_keys if sum(t == town for t, _ in town_keys) > 1}
     return Grid(
-        columns=[_year_label(k) if by_town else _town_label(k) for k in column_keys],
+        columns=[_year_label(k) if by_town else _town_label(k, shared) for k in column_keys],
         rows=rows,
         lacking=sum(not r.has_section for r in comparison.reports),
         matching=sum(r.matches > 0 for r in comparison.reports),
     )
 
 
+def _town_keys(reports: list[ComparedReport]) -> list[tuple[str | None, str | None]]:
+    """Each report's (town, county): a report that names no county goes with its town's
+    reports when they all name one county; towns of one name in two counties stay apart."""
+    counties: dict[str | None, set[str]] = {}
+    for report in reports:
+        counties.setdefault(report.town, set()).update([report.county] if report.county else [])
+    keys = []
+    for report in reports:
+        known = counties[report.town]
+        only = next(iter(known)) if len(known) == 1 else None
+        keys.append((report.town, report.county or only))
+    return keys
+
+
 def _year_label(year: int | None) -> str:
     return f"{year} 年" if year else UNKNOWN_YEAR
 
 
-def _town_label(town: str | None) -> str:
-    return town or UNKNOWN_TOWN
+def _town_label(key: tuple[str | None, str | None], shared: Collection[str | None] = ()) -> str:
+    """The town, with its county when another town of that name is compared too."""
+    town, county = key
+    label = town or UNKNOWN_TOWN
+    return f"{label}（{county or '县不明'}）" if town in shared else label
 
 
 def _row(key, by_town: bool, compared: CompareRequest) -> Row:
@@ -83,8 +96,9 @@ def _row(key, by_town: bool, compared: CompareRequest) -> Row:
     search = url_for("pages.search_page")
     part = {"section": compared.section, "q": compared.query}
     if by_town:
-        href = f"{search}?{_query(town=key, **part)}" if key else None
-        return Row(_town_label(key), None, href)
+        town, county = key
+        href = f"{search}?{_query(town=town, county=county, **part)}" if town else None
+        return Row(_town_label(key), county, href)
     href = f"{search}?{_query(year_from=key, year_to=key, county=compared.county, **part)}"
     return Row(_year_label(key), None, href if key else None)
 
