@@ -29,6 +29,7 @@ from indexer.vocabulary import CATEGORIES
 
 from .compare_view import compare_grid
 from .index import archive_index
+from .overview import CountyGroup
 from .state import MAX_VALUE_CHARS, current_params, read_state
 
 tools = Blueprint("tools", __name__)
@@ -193,9 +194,20 @@ def search_compare_url() -> str:
     return url_for("tools.compare_page") + "?" + urlencode(pairs)
 
 
+def county_compare_url(group: CountyGroup) -> str:
+    """The overview's way in: the county's 存在的不足 in the latest year it has reports for."""
+    years = [cell.year for row in group.towns for cell in row.cells if cell.files]
+    pairs = [("section", "problems"), ("county", group.county)]
+    pairs += [("year_from", max(years)), ("year_to", max(years))] if years else []
+    return url_for("tools.compare_page") + "?" + urlencode(pairs)
+
+
 def register(app: Flask) -> None:
-    """The blueprint, and the search page's links to the downloads and the comparison."""
+    """The blueprint, and the links to the downloads and the comparison that the search
+    page and the overview show."""
     app.register_blueprint(tools)
     app.jinja_env.globals.update(
-        search_exports=search_exports, search_compare_url=search_compare_url
+        search_exports=search_exports,
+        search_compare_url=search_compare_url,
+        county_compare_url=county_compare_url,
     )
