@@ -477,8 +477,8 @@ def compare_command(
     export_file: Path | None,
 ) -> None:
     """One part of every report in scope, report by report: how a county collects each
-    town's 存在的不足 for its summary. A report without that part says so. At most
-    120 reports (MAX_COMPARED; the output says when it was cut).
+    town's 存在的不足 for its summary. A report without that part says so. A comparison
+    is cut at 120 reports, and says so.
 
     \b
     Examples:
