@@ -135,3 +135,17 @@ def test_a_desktop_shows_the_years_side_by_side(page, server):
     boxes = [cells.nth(i).bounding_box() for i in range(cells.count())]
     assert len(boxes) >= 2 and len({round(b["y"]) for b in boxes}) == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+
+
+def test_many_columns_scroll_inside_the_table_and_keep_their_width(page, server):
+    page.goto(f"{server.url}/compare?section=problems&sort=year")  # every town a column
+    table = page.locator("table.compare")
+    expect(table).to_have_class(re.compile(r"\bwide\b"))
+    assert page.locator("thead th").count() > 5
+    assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+    scroller = page.locator(".compare-scroll")
+    assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")
+    widths = [box["width"] for box in (c.bounding_box() for c in page.locator("td").all()[:6])]
+    assert min(widths) > 250  # 17rem of text, not a sliver
+    page.locator("p.hint a").click()  # the hint offers the other layout
+    page.wait_for_url(re.compile(r"^(?!.*sort=year)"))
