@@ -24,6 +24,7 @@ from .records import Record
 from .schema import folded
 from .search import SearchRequest, SectionFilter, highlight_spans, parse_section, validate
 from .store import ArchiveIndex, stored_record
+from .textindex import TextIndex
 from .vocabulary import CATEGORIES, FIRST_YEAR, LAST_YEAR, SECTION_SEPARATOR
 
 COMPARE_SORTS = ("town", "year")  # rows by town then year, or by year then town
@@ -122,31 +123,7 @@ def compare(archive_index: ArchiveIndex, request: CompareRequest) -> Comparison:
     section = _check(request)
     terms = plan(parse_query(request.query)).highlighted if request.query.strip() else []
     with archive_index.snapshot() as snapshot:
-        text = snapshot.text
-        chosen = np.ones(len(text.files), dtype=bool)
-        for values, names, ids in (
-            (request.towns, text.towns, text.report_town),
-            ((request.county,) if request.county else (), text.counties, text.report_county),
-        ):
-            prefixes = [normalize(v.strip()) for v in values if v.strip()]
-            if prefixes:
-                wanted = [i for i, name in enumerate(names) if name.startswith(tuple(prefixes))]
-                chosen &= np.isin(ids, wanted)
-        years = np.asarray(text.report_year)
-        if request.year_from or request.year_to:  # as search's filter: unknown years out
-            first, last = request.year_from or FIRST_YEAR, request.year_to or LAST_YEAR
-            chosen &= (years >= first) & (years <= last)
-        keys = []
-        for report in np.flatnonzero(chosen).tolist():
-            town, county = int(text.report_town[report]), int(text.report_county[report])
-            keys.append(
-                (
-                    text.towns[town] if town >= 0 else None,
-                    text.counties[county] if county >= 0 else None,
-                    int(years[report]) or None,
-                    text.files[report],
-                )
-            )
+        keys = _in_scope(snapshot.text, request)
         keys.sort(key=_sort_key(request.sort))
         reports = []
         for _, _, _, file in keys[: request.limit]:
@@ -161,6 +138,36 @@ def compare(archive_index: ArchiveIndex, request: CompareRequest) -> Comparison:
         total_reports=len(keys),
         reports=reports,
     )
+
+
+Key = tuple[str | None, str | None, int | None, str]  # town, county, year, file
+
+
+def _in_scope(text: TextIndex, request: CompareRequest) -> list[Key]:
+    """The reports of the towns, county and years asked for, from the index's report tables:
+    names match by their start and unknown years are out of a span, as in search."""
+    chosen = np.ones(len(text.files), dtype=bool)
+    for values, names, ids in (
+        (request.towns, text.towns, text.report_town),
+        ((request.county,) if request.county else (), text.counties, text.report_county),
+    ):
+        prefixes = tuple(normalize(v.strip()) for v in values if v.strip())
+        if prefixes:
+            chosen &= np.isin(ids, [i for i, name in enumerate(names) if name.startswith(prefixes)])
+    years = np.asarray(text.report_year)
+    if request.year_from or request.year_to:
+        first, last = request.year_from or FIRST_YEAR, request.year_to or LAST_YEAR
+        chosen &= (years >= first) & (years <= last)
+    towns, counties = text.report_town.tolist(), text.report_county.tolist()
+    return [
+        (
+            text.towns[towns[r]] if towns[r] >= 0 else None,
+            text.counties[counties[r]] if counties[r] >= 0 else None,
+            int(years[r]) or None,
+            text.files[r],
+        )
+        for r in np.flatnonzero(chosen).tolist()
+    ]
 
 
 def _check(request: CompareRequest) -> SectionFilter:
@@ -185,7 +192,7 @@ def _sort_key(sort: str):
     """Unknown towns and years last; then the county and the file name, so the order is
     stable (a town's reports stay together when only some of them name the county)."""
 
-    def key(item: tuple[str | None, str | None, int | None, str]) -> tuple:
+    def key(item: Key) -> tuple:
         town, county, year, file = item
         by_town = (town is None, town or "")
         by_year = (year is None, year or 0)
