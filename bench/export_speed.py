@@ -20,7 +20,8 @@ from pathlib import Path
 
 from indexer import ArchiveIndex, SearchRequest, archive_reports, default_index_dir
 from indexer.compare import CompareRequest, compare
-from indexer.export import FORMATS, search_export, write
+from indexer.export import FORMATS, write
+from indexer.export_sources import search_export
 
 
 def best(repeat: int, run: Callable[[], object]) -> tuple[float, object]:

@@ -25,7 +25,8 @@ from . import folder_view
 from .archive import archive_files, scan_archive
 from .compare import COMPARE_SORTS, CompareRequest, Comparison, compare, town_values
 from .errors import DiskFull, IndexUnavailable, QueryError, ReportReadError, UpdateInProgress
-from .export import FORMATS, MAX_EXPORT_REPORTS, Export, comparison_export, search_export, write
+from .export import FORMATS, Export, write
+from .export_sources import MAX_EXPORT_REPORTS, comparison_export, search_export
 from .extraction.extract import build_record
 from .query_plan import TIER_NAMES
 from .records import METADATA_FIELDS, Record

@@ -25,11 +25,11 @@ from indexer.export import (
     ExportPassage,
     file_name,
     headings_to_show,
-    search_export,
     to_csv,
     to_docx,
     to_xlsx,
 )
+from indexer.export_sources import search_export
 from tests.conftest import WEB_WORD
 
 QUERY = f"{WEB_WORD} OR 普法"
@@ -173,14 +173,14 @@ def test_file_names_are_safe_everywhere(heading):
 
 
 def test_a_large_search_is_cut_and_the_file_says_so(client, monkeypatch):
-    monkeypatch.setattr("indexer.export.MAX_EXPORT_REPORTS", 3)
+    monkeypatch.setattr("indexer.export_sources.MAX_EXPORT_REPORTS", 3)
     rows = list(
         csv.reader(io.StringIO(client.get("/export/search.csv?q=法治").data.decode("utf-8-sig")))
     )
     note = rows[1][0]
     assert "导出 3 份" in note and "导出已截断：最多导出 3 份报告" in note
     assert len({r[0] for r in rows[3:]}) == 3
-    monkeypatch.setattr("indexer.export.MAX_EXPORT_PASSAGES", 4)
+    monkeypatch.setattr("indexer.export_sources.MAX_EXPORT_PASSAGES", 4)
     rows = list(
         csv.reader(io.StringIO(client.get("/export/search.csv?q=法治").data.decode("utf-8-sig")))
     )
@@ -188,7 +188,7 @@ def test_a_large_search_is_cut_and_the_file_says_so(client, monkeypatch):
 
 
 def test_the_passages_of_a_report_are_bounded_and_that_is_said(client, monkeypatch):
-    monkeypatch.setattr("indexer.export.MAX_EXPORT_PASSAGES_PER_REPORT", 1)
+    monkeypatch.setattr("indexer.export_sources.MAX_EXPORT_PASSAGES_PER_REPORT", 1)
     rows = list(
         csv.reader(io.StringIO(client.get("/export/search.csv?q=法治").data.decode("utf-8-sig")))
     )
@@ -198,7 +198,7 @@ def test_the_passages_of_a_report_are_bounded_and_that_is_said(client, monkeypat
 
 
 def test_search_export_follows_the_search_order_over_several_pages(archive_index, monkeypatch):
-    monkeypatch.setattr("indexer.export.MAX_RESULTS", 7)  # pages of 7 reports
+    monkeypatch.setattr("indexer.export_sources.MAX_RESULTS", 7)  # pages of 7 reports
     export = search_export(archive_index, SearchRequest(query="法治", sort="year"))
     files = list(dict.fromkeys(p.file for p in export.passages))
     results = search(archive_index, SearchRequest(query="法治", sort="year", limit=100))

@@ -17,14 +17,8 @@ from werkzeug.datastructures import MultiDict
 
 from indexer import QueryError
 from indexer.compare import MAX_COMPARED, CompareRequest, compare, town_values
-from indexer.export import (
-    FORMATS,
-    Export,
-    comparison_export,
-    file_name,
-    search_export,
-    write,
-)
+from indexer.export import FORMATS, Export, file_name, write
+from indexer.export_sources import comparison_export, search_export
 from indexer.vocabulary import CATEGORIES
 
 from .compare_view import compare_grid
