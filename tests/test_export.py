@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 from urllib.parse import quote, unquote
 
 import docx
@@ -304,3 +306,23 @@ def test_each_heading_is_printed_once_above_its_passages():
     ]
     assert headings_to_show(passages) == [[], [], [], [], ["五、下一步打算", "（一）加强学习"]]
     assert headings_to_show([([part, sub], "部分干部理解不深。")]) == [[part, sub]]
+
+
+def test_the_speed_script_times_compare_and_every_format(web_archive):
+    """bench/export_speed.py runs (the README quotes its figures)."""
+    _, index = web_archive
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.export_speed", "--index", str(index), "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("index: ") and len(lines) == 7
+    assert lines[1].startswith("compare problems, county ")
+    assert [line.split(":")[0] for line in lines[4:]] == [
+        "write .docx",
+        "write .xlsx",
+        "write .csv",
+    ]
