@@ -119,6 +119,11 @@ def test_the_search_downloads_as_a_spreadsheet(page, server):
 def test_a_phone_reads_the_comparison_as_blocks(phone, server):
     phone.goto(f"{server.url}/compare?section=problems&town=青山镇&town=白石镇&q=法治")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # the form folds away (app.js, as for the search filters): the first town shows at once
+    expect(phone.locator("form.compare-form")).to_be_hidden()
+    expect(phone.locator("tbody th[scope=row]").first).to_be_in_viewport()
+    phone.locator("details.compare-filters > summary").click()
+    expect(phone.locator("form.compare-form")).to_be_visible()
     expect(phone.locator("table.compare thead")).to_be_hidden()
     labels = phone.locator("td .cell-label")
     expect(labels.first).to_be_visible()
