@@ -23,7 +23,10 @@ from tqdm import tqdm
 
 from . import folder_view
 from .archive import archive_files, scan_archive
+from .compare import COMPARE_SORTS, CompareRequest, Comparison, compare, town_values
 from .errors import DiskFull, IndexUnavailable, QueryError, ReportReadError, UpdateInProgress
+from .export import FORMATS, Export, write
+from .export_sources import MAX_EXPORT_REPORTS, comparison_export, search_export
 from .extraction.extract import build_record
 from .query_plan import TIER_NAMES
 from .records import METADATA_FIELDS, Record
@@ -262,6 +265,14 @@ def _print_update_summary(result: UpdateSummary) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option(
+    "--export",
+    "export_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the results to this .docx, .csv or .xlsx file instead of printing them: "
+    f"the search's first {MAX_EXPORT_REPORTS} reports (--limit does not apply), each with "
+    "its matching passages.",
+)
+@click.option(
     "--queries",
     type=click.File("rb"),
     help="Run one query per line of this UTF-8 file (- for standard input); prints one JSON "
@@ -278,6 +289,7 @@ def search_command(
     limit: int,
     index_dir: Path | None,
     as_json: bool,
+    export_file: Path | None,
     queries: BinaryIO | None,
 ) -> None:
     """Search the index: reports holding the query as typed first (完全匹配), then those
@@ -290,6 +302,7 @@ def search_command(
       fazhi-index search 如何加强基层普法宣传
       fazhi-index search '扫黑除恶 宣传 -禁毒' --years 2020-2022 --json
       fazhi-index search --section problems --year 2021
+      fazhi-index search 矛盾纠纷 --county 城口县 --export 矛盾纠纷.docx
     """
     year_from, year_to = _year_span(year, years)
     request = SearchRequest(
@@ -304,9 +317,18 @@ def search_command(
     )
     archive_index = ArchiveIndex(index_dir or default_index_dir())
     try:
+        if queries and export_file:
+            raise click.UsageError("use --export or --queries, not both")
         if queries:
             if _run_batch(archive_index, request, queries):
                 sys.exit(1)
+            return
+        if export_file:
+            extension = _export_extension(export_file)
+            try:
+                _write_export(search_export(archive_index, request), export_file, extension)
+            except (QueryError, IndexUnavailable) as error:
+                raise click.ClickException(str(error)) from error
             return
         try:
             results = _run(archive_index, request)
@@ -406,3 +428,123 @@ def _marked(text: str, spans: list[tuple[int, int]]) -> str:
         out += [text[last:start], "【", text[start:end], "】"]
         last = end
     return "".join([*out, text[last:]])
+
+
+@main.command("compare")
+@click.option(
+    "--section",
+    required=True,
+    callback=_utf8,
+    help="The part to compare (problems, 存在的不足和原因, plans…) or words of a heading.",
+)
+@click.option(
+    "--town",
+    "towns",
+    multiple=True,
+    callback=lambda ctx, param, values: tuple(_utf8(ctx, param, v) for v in values),
+    help="A town or the start of its name; repeat it (or list several: 青山镇,白石镇).",
+)
+@click.option("--county", callback=_utf8, help="County or district, or the start of its name.")
+@click.option("--year", type=int, help="Only reports on this year.")
+@click.option("--years", metavar="A-B", help="Only reports on years A to B (2019-2021).")
+@click.option("--query", default="", callback=_utf8, help="Words to mark (【】) and count.")
+@click.option(
+    "--sort",
+    type=click.Choice(COMPARE_SORTS),
+    default="town",
+    show_default=True,
+    help="By town then year, or by year then town.",
+)
+@click.option(
+    "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), help=INDEX_HELP
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (as /api/compare).")
+@click.option(
+    "--export",
+    "export_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the comparison to this .docx, .csv or .xlsx file instead of printing it.",
+)
+def compare_command(
+    section: str,
+    towns: tuple[str, ...],
+    county: str | None,
+    year: int | None,
+    years: str | None,
+    query: str,
+    sort: str,
+    index_dir: Path | None,
+    as_json: bool,
+    export_file: Path | None,
+) -> None:
+    """One part of every report in scope, report by report: how a county collects each
+    town's 存在的不足 for its summary. A report without that part says so. A comparison
+    is cut at 120 reports, and says so.
+
+    \b
+    Examples:
+      fazhi-index compare --section problems --county 城口县 --year 2021
+      fazhi-index compare --section 问题不足 --town 青山镇 --town 白石镇 --years 2019-2021
+      fazhi-index compare --section plans --county 城口县 --export 打算.xlsx
+    """
+    extension = _export_extension(export_file) if export_file else None
+    year_from, year_to = _year_span(year, years)
+    request = CompareRequest(
+        section=section,
+        towns=town_values(list(towns)),
+        county=county,
+        year_from=year_from,
+        year_to=year_to,
+        query=query,
+        sort=sort,
+    )
+    archive_index = ArchiveIndex(index_dir or default_index_dir())
+    try:
+        comparison = compare(archive_index, request)
+    except (QueryError, IndexUnavailable) as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        archive_index.close()
+    if export_file and extension:
+        _write_export(comparison_export(comparison, request), export_file, extension)
+    elif as_json:
+        click.echo(json.dumps(comparison.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_comparison(comparison))
+
+
+def render_comparison(comparison: Comparison) -> str:
+    """Each report's part as text, the query's matches in 【】."""
+    lines = [f"section: {comparison.section}; reports: {comparison.total_reports}"]
+    if comparison.cut:
+        lines.append(f"cut: only the first {len(comparison.reports)} reports are shown")
+    for report in comparison.reports:
+        where = " ".join(str(v) for v in (report.county, report.town, report.year) if v)
+        matches = f"  ({report.matches} matches)" if report.matches else ""
+        lines.append(f"\n== {where or 'unknown'}  {report.file}{matches}")
+        if not report.has_section:
+            lines.append(f"  (no {comparison.section} section)")
+        shown = None
+        for passage in report.passages:
+            if passage.section != shown:
+                lines.append("  § " + (SECTION_SEPARATOR.join(passage.section) or "(开头)"))
+                shown = passage.section
+            lines.append("    " + _marked(passage.text, passage.highlights))
+    return "\n".join(lines)
+
+
+def _export_extension(path: Path) -> str:
+    extension = path.suffix.lower().lstrip(".")
+    if extension not in FORMATS:
+        raise click.BadParameter(
+            f"{path.name}: the file must end in .docx, .csv or .xlsx", param_hint="--export"
+        )
+    return extension
+
+
+def _write_export(export: Export, path: Path, extension: str) -> None:
+    try:
+        path.write_bytes(write(export, extension))
+    except OSError as error:
+        raise click.ClickException(f"{path}: {error.strerror or error}") from error
+    click.echo(f"wrote {path}: {export.note}")

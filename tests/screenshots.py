@@ -3,8 +3,9 @@
 Builds an archive in a temporary folder (the sample reports, 60 generated ones, a .docx and
 a damaged file, so the overview lists a failure), serves it with `python -m web`, and
 captures the search page (a query with its highlights), a report (the match navigation on
-its second match), the overview and a natural query (its tiers) at desktop (1280 px) and
-phone (390 px) width into docs/screenshots/. Look at every picture after a change to the pages.
+its second match), the overview, a natural query (its tiers) and the comparison of the
+largest county's 存在的不足 over its two busiest years at desktop (1280 px) and phone
+(390 px) width into docs/screenshots/. Look at every picture after a change to the pages.
 """
 
 from __future__ import annotations
@@ -12,19 +13,39 @@ from __future__ import annotations
 import re
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
+from urllib.parse import urlencode
 
 from playwright.sync_api import Page, sync_playwright
 
 from bench.load import Server
-from indexer import update_index
+from indexer import ArchiveIndex, archive_reports, update_index
 from tests.browser_support import DESKTOP, PHONE, ROOT, build_archive, launch
 
 QUERY = "矛盾纠纷 调解"
 NATURAL = "基层普法宣传活动怎么开展"  # tiers, words not counted, the reports' missing words
 
 
-def capture(page: Page, url: str, folder: Path, width: str) -> list[Path]:
+def compare_query(index: Path) -> str:
+    """The comparison staff make most: the county with most reports in one year, that year
+    and the one before, 存在的不足, with 普法 (in most reports' 不足) marked."""
+    opened = ArchiveIndex(index)
+    counts = Counter((r.county, r.year) for r in archive_reports(opened) if r.county and r.year)
+    opened.close()
+    (county, year), _ = counts.most_common(1)[0]
+    return urlencode(
+        {
+            "section": "problems",
+            "county": county,
+            "year_from": year - 1,
+            "year_to": year,
+            "q": "普法",
+        }
+    )
+
+
+def capture(page: Page, url: str, folder: Path, width: str, compared: str) -> list[Path]:
     shots = []
 
     def shot(name: str) -> None:
@@ -47,6 +68,8 @@ def capture(page: Page, url: str, folder: Path, width: str) -> list[Path]:
     shot("overview")
     page.goto(f"{url}/?q={NATURAL}")
     shot("natural")
+    page.goto(f"{url}/compare?{compared}")
+    shot("compare")
     return shots
 
 
@@ -57,13 +80,14 @@ def main(folder: Path) -> None:
         (archive / "损坏的报告.docx").write_bytes(b"not a zip file")
         index = Path(scratch) / "index"
         update_index(archive, index)
+        compared = compare_query(index)
         server = Server(index, archive, workers=2)
         try:
             with sync_playwright() as playwright:
                 browser = launch(playwright)
                 for width, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
                     context = browser.new_context(viewport=viewport, locale="zh-CN")
-                    for path in capture(context.new_page(), server.url, folder, width):
+                    for path in capture(context.new_page(), server.url, folder, width, compared):
                         print(path)
                     context.close()
                 browser.close()
