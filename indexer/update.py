@@ -28,6 +28,7 @@ from whoosh.index import clean_files
 from whoosh.writing import SegmentWriter
 
 from .archive import ArchiveScan, content_hash, scan_archive, shown_name
+from .copies import update_copies
 from .durable import fsync_path
 from .errors import DiskFull, ReportReadError
 from .extraction.overrides import read_overrides, sidecar_path
@@ -170,6 +171,8 @@ def _update(
     # What readers that opened during the run might still have needed: gone at rest.
     drop_older_text_indexes(index_dir, generation + 1)
     drop_previous_copies(index_dir)
+    with _room_for("the copied-text tables", index_dir, committed=True):
+        update_copies(index_dir, generation)  # after the commit: a failure loses no report
     with _room_for("the update's status and stat cache", index_dir, committed=True):
         write_status(index_dir, summary.status(reports))
         cache.save()
