@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from . import folder_view
 from .archive import archive_files, scan_archive
+from .copies_cli import copies_command
 from .errors import DiskFull, IndexUnavailable, QueryError, ReportReadError, UpdateInProgress
 from .extraction.extract import build_record
 from .query_plan import TIER_NAMES
@@ -113,6 +114,9 @@ def _utf8(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
 @click.group(cls=_Main)
 def main() -> None:
     """Read township rule-of-law reports and keep a search index of them."""
+
+
+main.add_command(copies_command)
 
 
 @main.command()

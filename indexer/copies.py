@@ -109,8 +109,7 @@ class Copies:
         if meta.get("version") != FORMAT_VERSION or meta.get("rules") != _rules():
             raise ValueError(f"{path}: copies written with other rules or format")
         arrays = {
-            name: np.load(path / f"{name}.npy", mmap_mode="r").view(np.ndarray)
-            for name in ARRAYS
+            name: np.load(path / f"{name}.npy", mmap_mode="r").view(np.ndarray) for name in ARRAYS
         }
         return cls(path=path, files=meta["files"], **arrays)
 
@@ -218,7 +217,7 @@ def _write(target: Path, files: list[str], arrays: dict[str, np.ndarray]) -> Non
 def report_digests(text: TextIndex) -> np.ndarray:
     """A 64-bit digest of each report's normalized text: equal digests, equal sentences."""
     starts = text.passage_start[text.report_passage_start].tolist()
-    body = text.text
+    body = memoryview(text.text) if len(text.text) else b""  # slices without copies
     return np.fromiter(
         (
             int.from_bytes(hashlib.blake2b(body[a:b], digest_size=8).digest(), "little")
@@ -242,18 +241,19 @@ def _split(text: TextIndex, report: int) -> list[tuple[int, int, int, int, int]]
 def _sentences(text: TextIndex, previous: Copies | None, digests: np.ndarray) -> dict:
     """Every counted sentence in report order: reused where a report's digest is unchanged."""
     reports = len(text.files)
-    old_index = {file: i for i, file in enumerate(previous.files)} if previous else {}
-    counts = np.zeros(reports, dtype=np.int64)
     reused = np.full(reports, -1, dtype=np.int64)
+    counts = np.zeros(reports, dtype=np.int64)
+    if previous is not None:
+        old_index = {file: i for i, file in enumerate(previous.files)}
+        old = np.fromiter((old_index.get(f, -1) for f in text.files), np.int64, reports)
+        same = old >= 0
+        same[same] = previous.report_digest[old[same]] == digests[same]
+        reused[same] = old[same]
+        counts[same] = np.diff(previous.report_sentence_start)[old[same]]
     fresh: dict[int, list] = {}
-    for report, file in enumerate(text.files):
-        old = old_index.get(file, -1)
-        if previous is not None and old >= 0 and previous.report_digest[old] == digests[report]:
-            reused[report] = old
-            counts[report] = np.diff(previous.report_sentence_start[old : old + 2])[0]
-        else:
-            fresh[report] = _split(text, report)
-            counts[report] = len(fresh[report])
+    for report in np.flatnonzero(reused < 0).tolist():
+        fresh[report] = _split(text, report)
+        counts[report] = len(fresh[report])
     start = np.zeros(reports + 1, dtype=np.int64)
     np.cumsum(counts, out=start[1:])
     total = int(start[-1])

@@ -10,14 +10,17 @@ MIN_CHARS = 12  # a shorter key is a stock phrase (一是加强组织领导, 取
 
 _SENTENCE = re.compile(r"[^。！？；!?;]+[。！？；!?;]*")
 # 一是 / (一) / 1、 / 1. at the start: the same sentence is 二是… in another report.
-_ENUMERATOR = re.compile(r"^\s*(?:[一二三四五六七八九十]+是|\(?[一二三四五六七八九十0-9]+[)、.])")
+_ENUMERATOR = re.compile(r"\s*(?:[一二三四五六七八九十]+是|\(?[一二三四五六七八九十0-9]+[)、.])")
 _NOT_TEXT = re.compile(r"[\W_]+")
+
 
 def sentence_spans(passage: str) -> list[tuple[int, int, str]]:
     """(begin, end, key) of each sentence of a normalized passage whose key counts."""
     spans = []
     for match in _SENTENCE.finditer(passage):
-        key = _NOT_TEXT.sub("", _ENUMERATOR.sub("", match.group()))
+        sentence = match.group()
+        enumerator = _ENUMERATOR.match(sentence)
+        key = _NOT_TEXT.sub("", sentence[enumerator.end() :] if enumerator else sentence)
         if len(key) >= MIN_CHARS:
             spans.append((match.start(), match.end(), key))
     return spans
