@@ -235,3 +235,24 @@ def report_copies(copies: Copies, text: TextIndex, file: str) -> ReportCopies | 
         passages=[by_passage[p] for p in sorted(by_passage)],
         pairs=[_pair(copies, text, row).seen_from(file) for row in rows],
     )
+
+
+def shared_with(copies: Copies, text: TextIndex, file: str, other: str) -> dict[int, list]:
+    """The sentences of `file` that `other` holds too, as (begin, end) spans by passage
+    position; empty when either is not in the index or the key is common wording."""
+    try:
+        report, partner = copies.files.index(file), copies.files.index(other)
+    except ValueError:
+        return {}
+    first = int(text.report_passage_start[report])
+    found: dict[int, list] = {}
+    for sentence in copies.report_sentences(report):
+        holders = int(copies.sentence_reports[sentence])
+        if not 2 <= holders <= COMMON_REPORTS:
+            continue
+        passages = copies.sentence_passage[copies.holders(sentence)]
+        if partner in np.asarray(text.passage_report)[passages]:
+            position = int(copies.sentence_passage[sentence]) - first
+            span = (int(copies.sentence_begin[sentence]), int(copies.sentence_end[sentence]))
+            found.setdefault(position, []).append(span)
+    return found

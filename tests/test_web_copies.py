@@ -156,3 +156,16 @@ def test_copies_not_computed_yet_are_said_so(built, tmp_path: Path) -> None:
         assert response.status_code == 200 and "尚未计算" in response.get_data(as_text=True)
     assert client.get("/api/copies").get_json()["computed"] is False
     assert client.get(f"/api/copies/{quote(SOURCE)}").get_json()["computed"] is False
+
+
+def test_side_by_side_marks_the_shared_sentences_of_both(client) -> None:
+    list_page = client.get("/copies").get_data(as_text=True)
+    link = f'/copies/pair?a={quote(SOURCE)}&amp;b={quote(COPIER)}'
+    reverse = f'/copies/pair?a={quote(COPIER)}&amp;b={quote(SOURCE)}'
+    assert link in list_page or reverse in list_page
+    page = client.get(f"/copies/pair?a={quote(SOURCE)}&b={quote(COPIER)}").get_data(as_text=True)
+    assert page.count('<span class="copied">') == 2 * 3 + 1  # the legend's sample too
+    assert "&lt;script&gt;" in page and "<script>alert" not in page
+    assert "村级法律顾问" not in page  # a passage sharing nothing is left out
+    assert client.get(f"/copies/pair?a={quote(SOURCE)}&b=nowhere.txt").status_code == 404
+    assert client.get("/copies/pair").status_code == 404

@@ -15,9 +15,13 @@ from indexer.copies_query import (
     PairList,
     PassageCopies,
     ReportCopies,
+    ReportRef,
     list_pairs,
     report_copies,
+    report_ref,
+    shared_with,
 )
+from indexer.store import stored_record
 
 from .index import archive_index
 from .outline import Outline
@@ -157,3 +161,38 @@ def pairs_page(state: PairState) -> PairsPage:
             )
         years = sorted({int(y) for y in text.report_year.tolist() if y}, reverse=True)
         return PairsPage(found, sorted(text.counties), years)
+
+
+@dataclass
+class Side:
+    ref: ReportRef
+    title: str | None
+    passages: list[tuple[int, list[tuple[str, bool]]]]  # position, pieces (text, shared)
+
+
+def side_by_side(a: str, b: str) -> tuple[Side, Side] | None:
+    """Both reports' passages that hold a sentence the other holds, the sentences marked;
+    None when either report is not indexed or the copies are not computed."""
+    with archive_index().snapshot() as snapshot:
+        text = snapshot.text
+        copies = load_for(text)
+        records = [stored_record(snapshot.searcher, file) for file in (a, b)]
+        if copies is None or None in records or a not in copies.files or b not in copies.files:
+            return None
+        sides = []
+        for (file, other), record in zip(((a, b), (b, a)), records, strict=True):
+            spans = shared_with(copies, text, file, other)
+            texts = [p["text"] for p in record["passages"]]
+            passages = [
+                (position, _marked(texts[position], spans[position]))
+                for position in sorted(spans)
+                if position < len(texts)
+            ]
+            ref = report_ref(text, copies.files.index(file))
+            sides.append(Side(ref, record.get("title"), passages))
+        return sides[0], sides[1]
+
+
+def _marked(passage: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    pieces = _cut(passage, False, 0, [(begin, end, "shared") for begin, end in spans])
+    return [(text, bool(kind)) for text, _, kind in pieces]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 
 from indexer import QueryError
 from indexer.copies import load_for
 from indexer.copies_query import RULE, list_pairs, report_copies
 from indexer.store import stored_record
 
-from .copies import PAGE_SIZE, PairState, pairs_page, read_pairs_state
+from .copies import PAGE_SIZE, PairState, pairs_page, read_pairs_state, side_by_side
 from .index import archive_index
 
 pages = Blueprint("copies", __name__)
@@ -34,6 +34,16 @@ def pair_list() -> tuple[str, int] | str:
     return render_template(
         "copies.html", state=state, page=page, pages_total=pages_total, link=link, rule=RULE
     )
+
+
+@pages.get("/copies/pair")
+def pair_page() -> str:
+    """Two reports side by side, the sentences each shares with the other marked."""
+    a, b = request.args.get("a", ""), request.args.get("b", "")
+    sides = side_by_side(a, b)
+    if sides is None:
+        abort(404, description="索引中没有这两份报告，或相同文字尚未计算。")
+    return render_template("copies_pair.html", sides=sides)
 
 
 @api.get("/copies")
