@@ -228,14 +228,21 @@ def report_digests(text: TextIndex) -> np.ndarray:
     )
 
 
-def _split(text: TextIndex, report: int) -> list[tuple[int, int, int, int, int]]:
-    """(hash, passage, begin, end, chars) of each counted sentence of a report."""
-    rows = []
+_ROW = np.dtype(
+    [("hash", np.uint64), ("passage", np.int32), ("begin", np.int32), ("end", np.int32),
+     ("chars", np.int32)]
+)  # fmt: skip
+
+
+def _split(text: TextIndex, report: int) -> np.ndarray:
+    """The counted sentences of a report (_ROW records): 28 bytes each, not Python tuples."""
     first, last = int(text.report_passage_start[report]), int(text.report_passage_start[report + 1])
-    for passage in range(first, last):
-        for begin, end, key in sentence_spans(text.passage_text(passage)):
-            rows.append((sentence_hash(key), passage, begin, end, len(key)))
-    return rows
+    rows = [
+        (sentence_hash(key), passage, begin, end, len(key))
+        for passage in range(first, last)
+        for begin, end, key in sentence_spans(text.passage_text(passage))
+    ]
+    return np.array(rows, dtype=_ROW)
 
 
 def _sentences(text: TextIndex, previous: Copies | None, digests: np.ndarray) -> dict:
@@ -250,7 +257,7 @@ def _sentences(text: TextIndex, previous: Copies | None, digests: np.ndarray) ->
         same[same] = previous.report_digest[old[same]] == digests[same]
         reused[same] = old[same]
         counts[same] = np.diff(previous.report_sentence_start)[old[same]]
-    fresh: dict[int, list] = {}
+    fresh: dict[int, np.ndarray] = {}
     for report in np.flatnonzero(reused < 0).tolist():
         fresh[report] = _split(text, report)
         counts[report] = len(fresh[report])
@@ -276,14 +283,9 @@ def _sentences(text: TextIndex, previous: Copies | None, digests: np.ndarray) ->
             columns[name][target] = getattr(previous, f"sentence_{name}")[source]
         columns["passage"][target] = previous.sentence_passage[source] + shift
     for report, rows in fresh.items():
-        if rows:
-            block = slice(int(start[report]), int(start[report + 1]))
-            hashes, passages, begins, ends, chars = zip(*rows, strict=True)
-            columns["hash"][block] = np.array(hashes, dtype=np.uint64)
-            columns["passage"][block] = passages
-            columns["begin"][block] = begins
-            columns["end"][block] = ends
-            columns["chars"][block] = chars
+        block = slice(int(start[report]), int(start[report + 1]))
+        for name in ("hash", "passage", "begin", "end", "chars"):
+            columns[name][block] = rows[name]
     columns["start"] = start
     return columns
 

@@ -174,8 +174,21 @@ def test_reused_sentences_equal_a_computation_from_scratch(planted) -> None:
 
 def test_missing_or_damaged_copies_are_not_read_and_come_back(planted) -> None:
     archive, index = planted
+    (archive / "filler00.txt").unlink()
+    update_index(archive, index)
     generation = existing_generations(index)[-1]
     folder = copies_dir(index, generation)
+    # A table of an older generation is never read for this one ("not computed yet").
+    older = copies_dir(index, generation - 1)
+    older.mkdir(exist_ok=True)
+    shutil.rmtree(older)
+    shutil.copytree(folder, older)
+    shutil.rmtree(folder)
+    opened = ArchiveIndex(index)
+    with opened.snapshot() as snapshot:
+        assert load_for(snapshot.text) is None
+    opened.close()
+    update_index(archive, index)
     (folder / "meta.json").write_text("{", "utf-8")
     opened = ArchiveIndex(index)
     with opened.snapshot() as snapshot:
@@ -185,6 +198,31 @@ def test_missing_or_damaged_copies_are_not_read_and_come_back(planted) -> None:
     update_index(archive, index)  # nothing changed in the archive: the table comes back
     assert json.loads((folder / "meta.json").read_text("utf-8"))["files"]
     assert _pairs(index)
+
+
+def test_the_command_prints_what_the_api_answers(planted) -> None:
+    from click.testing import CliRunner
+
+    from indexer.cli import main
+
+    _, index = planted
+    text, copies = _text_and_copies(index)
+    result = CliRunner().invoke(main, ["copies", "--index", str(index), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == list_pairs(copies, text, limit=20).to_json()
+    result = CliRunner().invoke(main, ["copies", "--index", str(index), "--kind", "year"])
+    assert result.exit_code == 0 and "青山镇 2022" in result.output
+    assert "白石镇" not in result.output
+    result = CliRunner().invoke(main, ["copies", "青山镇2021.txt", "--index", str(index)])
+    assert result.exit_code == 0
+    assert "[also in 3 other report(s)] 组织镇村干部旁听庭审" in result.output
+    assert "[common wording" in result.output
+    result = CliRunner().invoke(main, ["copies", "nowhere.txt", "--index", str(index)])
+    assert result.exit_code == 1 and "nowhere.txt: not in the index" in result.output
+    for folder in index.glob("copies-*"):
+        shutil.rmtree(folder)
+    result = CliRunner().invoke(main, ["copies", "--index", str(index)])
+    assert result.exit_code == 1 and "not computed yet" in result.output
 
 
 def test_the_default_corpus_is_byte_for_byte_what_it_was(tmp_path: Path) -> None:
