@@ -256,3 +256,14 @@ def shared_with(copies: Copies, text: TextIndex, file: str, other: str) -> dict[
             span = (int(copies.sentence_begin[sentence]), int(copies.sentence_end[sentence]))
             found.setdefault(position, []).append(span)
     return found
+
+
+def find_pair(copies: Copies, text: TextIndex, file: str, other: str) -> Pair | None:
+    """The listed pair of the two reports, seen from `file`; None when they are not one."""
+    try:
+        a, b = copies.files.index(file), copies.files.index(other)
+    except ValueError:
+        return None
+    low, high = min(a, b), max(a, b)
+    rows = np.flatnonzero((copies.pair_a == low) & (copies.pair_b == high))
+    return _pair(copies, text, int(rows[0])).seen_from(file) if len(rows) else None

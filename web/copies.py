@@ -12,10 +12,12 @@ from indexer.copies import COMMON_REPORTS, load_for
 from indexer.copies_query import (
     PAIR_KINDS,
     PAIR_SORTS,
+    Pair,
     PairList,
     PassageCopies,
     ReportCopies,
     ReportRef,
+    find_pair,
     list_pairs,
     report_copies,
     report_ref,
@@ -164,13 +166,19 @@ def pairs_page(state: PairState) -> PairsPage:
 
 
 @dataclass
+class PairView:
+    sides: tuple[Side, Side]
+    pair: Pair | None  # None when the two are not a listed pair (the same town, years apart)
+
+
+@dataclass
 class Side:
     ref: ReportRef
     title: str | None
     passages: list[tuple[int, list[tuple[str, bool]]]]  # position, pieces (text, shared)
 
 
-def side_by_side(a: str, b: str) -> tuple[Side, Side] | None:
+def side_by_side(a: str, b: str) -> PairView | None:
     """Both reports' passages that hold a sentence the other holds, the sentences marked;
     None when either report is not indexed or the copies are not computed."""
     with archive_index().snapshot() as snapshot:
@@ -190,7 +198,7 @@ def side_by_side(a: str, b: str) -> tuple[Side, Side] | None:
             ]
             ref = report_ref(text, copies.files.index(file))
             sides.append(Side(ref, record.get("title"), passages))
-        return sides[0], sides[1]
+        return PairView((sides[0], sides[1]), find_pair(copies, text, a, b))
 
 
 def _marked(passage: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:

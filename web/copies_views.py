@@ -40,10 +40,10 @@ def pair_list() -> tuple[str, int] | str:
 def pair_page() -> str:
     """Two reports side by side, the sentences each shares with the other marked."""
     a, b = request.args.get("a", ""), request.args.get("b", "")
-    sides = side_by_side(a, b)
-    if sides is None:
+    view = side_by_side(a, b)
+    if view is None:
         abort(404, description="索引中没有这两份报告，或相同文字尚未计算。")
-    return render_template("copies_pair.html", sides=sides)
+    return render_template("copies_pair.html", sides=view.sides, pair=view.pair)
 
 
 @api.get("/copies")
