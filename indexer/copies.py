@@ -111,6 +111,23 @@ class Copies:
         arrays = {
             name: np.load(path / f"{name}.npy", mmap_mode="r").view(np.ndarray) for name in ARRAYS
         }
+        sentences, reports = len(arrays["sentence_hash"]), len(meta["files"])
+        lengths = {
+            "sentences": {len(arrays[f"sentence_{n}"]) for n in SENTENCE_ARRAYS}
+            | {len(arrays["by_hash"]), len(arrays["sorted_hash"])},
+            "reports": {len(arrays["report_digest"]), len(arrays["report_chars"])},
+            "report starts": {len(arrays["report_sentence_start"]) - 1}
+            | {len(arrays["report_passage_start"]) - 1},
+            "pairs": {len(arrays[name]) for name in ARRAYS if name.startswith("pair_")},
+        }
+        expected = {"sentences": sentences, "reports": reports, "report starts": reports}
+        broken = [
+            name
+            for name, found in lengths.items()
+            if len(found) != 1 or found != {expected.get(name, next(iter(found)))}
+        ]
+        if broken or int(arrays["report_sentence_start"][-1]) != sentences:
+            raise ValueError(f"{path}: damaged copies ({', '.join(broken) or 'starts'})")
         return cls(path=path, files=meta["files"], **arrays)
 
     def holders(self, sentence: int) -> np.ndarray:

@@ -171,11 +171,11 @@ def _update(
     # What readers that opened during the run might still have needed: gone at rest.
     drop_older_text_indexes(index_dir, generation + 1)
     drop_previous_copies(index_dir)
-    with _room_for("the copied-text tables", index_dir, committed=True):
-        update_copies(index_dir, generation)  # after the commit: a failure loses no report
     with _room_for("the update's status and stat cache", index_dir, committed=True):
         write_status(index_dir, summary.status(reports))
         cache.save()
+    with _room_for("the copied-text tables", index_dir, committed=True):
+        update_copies(index_dir, generation)  # last: a failure loses no report, no stat
     return summary
 
 
