@@ -110,14 +110,15 @@ def measured(index: Path, generation: int, previous: bool) -> dict:
     return {"seconds": seconds, "peak_mb": peak / 2**20, "disk_mb": size / 2**20}
 
 
-def change_files(archive: Path, share: float) -> int:
-    """Append a sentence to every 1/share-th report (.txt only: a .docx is left alone)."""
-    files = sorted(archive.rglob("*.txt"))
-    step = max(int(1 / share), 1)
-    for number, path in enumerate(files[::step]):
+def change_files(archive: Path, share: float) -> dict[Path, bytes]:
+    """Append a sentence to every 1/share-th report (.txt only: a .docx is left alone);
+    returns what they held, to put back (the corpus is kept for the next run)."""
+    files = sorted(archive.rglob("*.txt"))[:: max(int(1 / share), 1)]
+    before = {path: path.read_bytes() for path in files}
+    for number, path in enumerate(files):
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(f"\n本年度另行开展专项检查第{number}次，发现问题均已整改到位。\n")
-    return len(files[::step])
+    return before
 
 
 def page_times(index: Path, archive: Path, files: list[str]) -> dict:
@@ -166,10 +167,14 @@ def main(argv: list[str] | None = None) -> None:
     figures["accuracy"] = accuracy(copies, planted)
     figures["kinds listed"] = {KINDS[k]: int((copies.pair_kind == k).sum()) for k in sorted(KINDS)}
     changed = change_files(archive, 0.01)
-    started = time.perf_counter()
-    update_index(archive, index)
-    figures["1% update s (whole update)"] = time.perf_counter() - started
-    figures["changed files"] = changed
+    try:
+        started = time.perf_counter()
+        update_index(archive, index)
+        figures["1% update s (whole update)"] = time.perf_counter() - started
+    finally:
+        for path, content in changed.items():
+            path.write_bytes(content)
+    figures["changed files"] = len(changed)
     generation = existing_generations(index)[-1]
     figures["copies after a 1% update"] = measured(index, generation, previous=True)
     copies = Copies.load(copies_dir(index, generation))
