@@ -221,7 +221,7 @@ def _write(target: Path, files: list[str], arrays: dict[str, np.ndarray]) -> Non
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for name in ARRAYS:
-        np.save(staging / f"{name}.npy", arrays[name])
+        _save(staging / f"{name}.npy", arrays[name])
     meta = {"version": FORMAT_VERSION, "rules": _rules(), "files": files}
     (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     for file in staging.iterdir():
@@ -229,6 +229,16 @@ def _write(target: Path, files: list[str], arrays: dict[str, np.ndarray]) -> Non
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     fsync_path(target.parent)
+
+
+def _save(path: Path, array: np.ndarray) -> None:
+    """np.save through Python's write, so a full disk raises OSError with its errno, which
+    the update names (numpy's own write says only how many bytes it wrote)."""
+    with open(path, "wb") as handle:
+        np.lib.format.write_array_header_1_0(
+            handle, np.lib.format.header_data_from_array_1_0(array)
+        )
+        handle.write(np.ascontiguousarray(array).data)
 
 
 def report_digests(text: TextIndex) -> np.ndarray:
