@@ -93,6 +93,10 @@ def test_the_report_marks_copied_sentences_and_names_the_other_report(client) ->
     # Report text with HTML in it is shown as text, never as markup.
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
     assert "&lt;b&gt;依法治镇&lt;/b&gt;" in page
+    # The reports sharing the most with it, each with the pair side by side.
+    summary = page.split('class="copies-summary"')[1].split("</section>")[0]
+    assert "白沙镇 2021" in summary and "不同乡镇" in summary and "3 句" in summary
+    assert f"/copies/pair?a={quote(SOURCE)}&amp;b={quote(COPIER)}" in summary
 
 
 def test_the_reports_json_quotes_its_shared_sentences(client) -> None:
