@@ -59,7 +59,7 @@ def copies_command(
                     copies, snapshot.text, county, year, kind or "", sort, limit=limit
                 )
                 click.echo(
-                    json.dumps(found.to_json(), ensure_ascii=False, indent=2)
+                    json.dumps({"computed": True, **found.to_json()}, ensure_ascii=False, indent=2)
                     if as_json
                     else "\n".join([f"pairs: {found.total}", *map(_pair_line, found.pairs)])
                 )
@@ -75,7 +75,11 @@ def copies_command(
     texts = [passage["text"] for passage in stored["passages"]]
     if as_json:
         click.echo(
-            json.dumps({"file": file, **report.to_json(texts)}, ensure_ascii=False, indent=2)
+            json.dumps(
+                {"file": file, "computed": True, **report.to_json(texts)},
+                ensure_ascii=False,
+                indent=2,
+            )
         )
         return
     for passage in report.passages:
