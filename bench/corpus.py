@@ -13,11 +13,20 @@ auto-number (1、 for 一、), a conversion leftover ([bookmark: _GoBack]).
 `generate_corpus(folder, n, seed)` writes the same bytes for the same (n, seed) and returns,
 for each file, the metadata the generator put into it, so extraction can be checked against it.
 From the command line: `python -m bench.corpus --n 10000 --seed 0 FOLDER`.
+
+`copies=0.1` (off by default: the corpus is then byte for byte what it always was) plants
+known copies for the copied-text bench: most sentences get a detail of their own (figures,
+as real reports have), and a tenth of the reports take a whole part from a neighbour town of
+their county (same year) or from their own town's previous year, as copiers do: names and
+years changed, and half of the copies partly reworded (a third of their sentences given new
+figures or dropped). `GeneratedReport.copied` names each report's source.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy as copy_module
+import dataclasses
 import datetime
 import functools
 import io
@@ -158,6 +167,17 @@ class GeneratedReport:
     county: str | None
     year: int | None
     title: str | None
+    copied: tuple[Copied, ...] = ()  # planted copies (only with `copies`)
+
+
+@dataclass(frozen=True)
+class Copied:
+    """A part this report took from `source`: `kind` "neighbour" or "previous year"."""
+
+    source: Path
+    kind: str
+    category: str
+    reworded: bool
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,10 +433,13 @@ class _Style:
 class _Builder:
     """Draws the parts of one report from the material with one random stream."""
 
-    def __init__(self, rng: random.Random, material: _Material) -> None:
+    def __init__(
+        self, rng: random.Random, material: _Material, details: random.Random | None = None
+    ) -> None:
         self.rng = rng
         self.material = material
         self.used: set[str] = set()
+        self.details = details  # planted-copies corpora only: its own stream, see _detail
 
     def pick(self, pool: list, key=lambda x: x):
         """An item of `pool` not used yet in this report (any item once all are used)."""
@@ -453,9 +476,28 @@ class _Builder:
         if with_heads:
             head = self.head(paragraph.category)
             text, size = f"{head}。{text}", size + len(head) + 1
+        if self.details is not None and self.details.random() < DETAIL_SHARE:
+            detail = _detail(self.details)
+            text, size = text + detail, size + len(detail)
         paragraph.items.append(text)
         paragraph.sizes.append(size)
         return size
+
+
+DETAIL_SHARE = 0.85  # of the sentences of a planted-copies corpus
+_DETAILS = (
+    "，全年共开展{a}场次，覆盖群众{b}人次",
+    "，涉及{a}个村（社区）{b}户",
+    "，累计投入经费{a}.{c}万元，受益群众{b}人",
+    "，参与干部职工{a}人次，发放资料{b}份",
+    "，办结案件{a}件，涉及金额{b}元",
+)
+
+
+def _detail(rng: random.Random) -> str:
+    """Figures that make a sentence a report's own, as real reports' are."""
+    template = rng.choice(_DETAILS)
+    return template.format(a=rng.randint(3, 999), b=rng.randint(100, 99999), c=rng.randint(1, 9))
 
 
 def _outline(builder: _Builder, target: int) -> list[_Part]:
@@ -577,11 +619,20 @@ class _Draft:
     county: str | None
     year: int | None
     title: str | None
+    parts: list[_Part] = field(default_factory=list)
 
 
-def _draft(index: int, seed: int, town: _Town, year: int, material: _Material) -> _Draft:
+def _draft(
+    index: int,
+    seed: int,
+    town: _Town,
+    year: int,
+    material: _Material,
+    plant: _Plant | None = None,
+) -> _Draft:
     rng = random.Random(f"report/{seed}/{index}")
-    builder = _Builder(rng, material)
+    details = random.Random(f"details/{seed}/{index}") if plant else None
+    builder = _Builder(rng, material, details)
     town_suffix = "街道" if town.name.endswith("街道") else town.name[-1]
     no_title = rng.random() < NO_TITLE_SHARE
     redacted = rng.random() < REDACTED_SHARE
@@ -635,6 +686,9 @@ def _draft(index: int, seed: int, town: _Town, year: int, material: _Material) -
         if _LOW <= size <= _HIGH:
             break
         _adjust(builder, parts, grow=size < _LOW)
+    if plant and plant.take(parts, index, town, year):
+        lines = [*title_lines, *_body_lines(opening, parts, style)]
+        text = _MARKER.sub(value, town_words("\n".join(t for t, _ in lines)))
     lines = list(zip(text.split("\n"), (kind for _, kind in lines), strict=True))
     title = "".join(t for t, kind in lines if kind == "title") or None
     return _Draft(
@@ -643,7 +697,71 @@ def _draft(index: int, seed: int, town: _Town, year: int, material: _Material) -
         county=town.county if town.county in text else None,
         year=None if placeholder else year,
         title=title,
+        parts=parts,
     )
+
+
+class _Plant:
+    """Planted copies: each report, drafted in turn, may take a whole part of an earlier
+    report of a neighbour town (same county, same year) or of its own town's previous year.
+    A part is copied at most once and never one that is itself a copy, so the pairs that
+    share a planted part are exactly the planted pairs."""
+
+    def __init__(self, share: float, seed: int) -> None:
+        self.share = share
+        self.rng = random.Random(f"copies/{seed}")
+        self.drafts: dict[tuple[str, int], tuple[int, list[_Part]]] = {}  # (town, year)
+        self.by_county_year: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        self.used: set[int] = set()  # ids of parts taken or copied
+        self.taken: dict[int, tuple[int, str, str, bool]] = {}  # report → source, kind…
+
+    def remember(self, index: int, town: _Town, year: int, parts: list[_Part]) -> None:
+        self.drafts[(town.name, year)] = (index, parts)
+        self.by_county_year.setdefault((town.county, year), []).append((town.name, index))
+
+    def take(self, parts: list[_Part], index: int, town: _Town, year: int) -> bool:
+        rng = self.rng
+        if rng.random() >= self.share:
+            return False
+        kind = rng.choice(("neighbour", "previous year"))
+        if kind == "previous year" and (town.name, year - 1) in self.drafts:
+            source_index, source_parts = self.drafts[(town.name, year - 1)]
+        else:
+            kind = "neighbour"
+            held = self.by_county_year.get((town.county, year), [])
+            neighbours = [i for name, i in held if name != town.name]
+            if not neighbours:
+                return False
+            source_index = rng.choice(neighbours)
+            source_parts = next(p for i, p in self.drafts.values() if i == source_index)
+        free = [
+            (mine, theirs)
+            for mine, part in enumerate(parts)
+            for theirs in source_parts
+            if theirs.category == part.category and id(theirs) not in self.used
+        ]
+        if not free:
+            return False
+        mine, theirs = rng.choice(free)
+        copy = copy_module.deepcopy(theirs)
+        reworded = rng.random() < 0.5
+        if reworded:
+            self._reword(copy)
+        self.used.update((id(theirs), id(copy)))
+        parts[mine] = copy
+        self.taken[index] = (source_index, kind, copy.category, reworded)
+        return True
+
+    def _reword(self, part: _Part) -> None:
+        """A third of the part's sentences get new figures or go."""
+        for paragraph in part.intro + [p for _, paragraphs in part.subs for p in paragraphs]:
+            for item in reversed(range(len(paragraph.items))):
+                if self.rng.random() < 1 / 3:
+                    if len(paragraph.items) > 1 and self.rng.random() < 0.5:
+                        del paragraph.items[item], paragraph.sizes[item]
+                    else:
+                        text = re.sub(r"，[^，。]*[0-9][^。]*$", "", paragraph.items[item])
+                        paragraph.items[item] = text + _detail(self.rng)
 
 
 def _town_words(suffix: str):
@@ -781,17 +899,24 @@ def _fixed_zip(buffer: io.BytesIO) -> bytes:
     return output.getvalue()
 
 
-def generate_corpus(folder: Path, n: int, seed: int = 0) -> list[GeneratedReport]:
-    """Write `n` reports into `folder` (created if missing); the same bytes for the same seed."""
+def generate_corpus(
+    folder: Path, n: int, seed: int = 0, copies: float = 0.0
+) -> list[GeneratedReport]:
+    """Write `n` reports into `folder` (created if missing); the same bytes for the same seed.
+
+    `copies` > 0 plants copies in about that share of the reports (see the module's doc)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     material = _material()
     towns = _towns(n, seed)
+    plant = _Plant(copies, seed) if copies > 0 else None
     reports = []
     for index in range(n):
         town = towns[index % len(towns)]
         year = town.years[(index // len(towns)) % len(town.years)]
-        draft = _draft(index, seed, town, year, material)
+        draft = _draft(index, seed, town, year, material, plant)
+        if plant:
+            plant.remember(index, town, year, draft.parts)
         rng = random.Random(f"file/{seed}/{index}")
         lines = _finish(draft.lines, rng)
         title = "".join(t for t, kind in lines if kind == "title") or None
@@ -806,6 +931,10 @@ def generate_corpus(folder: Path, n: int, seed: int = 0) -> list[GeneratedReport
         path = folder / (stem + (".docx" if docx_file else ".txt"))
         path.write_bytes(data)
         reports.append(GeneratedReport(path, draft.town, draft.county, draft.year, title))
+    if plant:
+        for index, (source, kind, category, reworded) in plant.taken.items():
+            planted = Copied(reports[source].path, kind, category, reworded)
+            reports[index] = dataclasses.replace(reports[index], copied=(planted,))
     return reports
 
 
@@ -816,9 +945,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--n", type=int, default=1000, help="number of reports")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--copies", type=float, default=0.0, help="share of reports with a planted copy"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    reports = generate_corpus(args.folder, args.n, args.seed)
+    reports = generate_corpus(args.folder, args.n, args.seed, args.copies)
     print(f"{len(reports)} reports in {time.perf_counter() - started:.1f} s")
 
 

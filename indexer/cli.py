@@ -24,6 +24,7 @@ from tqdm import tqdm
 from . import folder_view
 from .archive import archive_files, scan_archive
 from .compare import COMPARE_SORTS, CompareRequest, Comparison, compare, town_values
+from .copies_cli import copies_command
 from .errors import DiskFull, IndexUnavailable, QueryError, ReportReadError, UpdateInProgress
 from .export import FORMATS, Export, write
 from .export_sources import MAX_EXPORT_REPORTS, comparison_export, search_export
@@ -116,6 +117,9 @@ def _utf8(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
 @click.group(cls=_Main)
 def main() -> None:
     """Read township rule-of-law reports and keep a search index of them."""
+
+
+main.add_command(copies_command)
 
 
 @main.command()

@@ -28,6 +28,7 @@ from whoosh.index import clean_files
 from whoosh.writing import SegmentWriter
 
 from .archive import ArchiveScan, content_hash, scan_archive, shown_name
+from .copies import update_copies
 from .durable import fsync_path
 from .errors import DiskFull, ReportReadError
 from .extraction.overrides import read_overrides, sidecar_path
@@ -173,6 +174,8 @@ def _update(
     with _room_for("the update's status and stat cache", index_dir, committed=True):
         write_status(index_dir, summary.status(reports))
         cache.save()
+    with _room_for("the copied-text tables", index_dir, committed=True):
+        update_copies(index_dir, generation)  # last: a failure loses no report, no stat
     return summary
 
 

@@ -3,9 +3,11 @@
 Builds an archive in a temporary folder (the sample reports, 60 generated ones, a .docx and
 a damaged file, so the overview lists a failure), serves it with `python -m web`, and
 captures the search page (a query with its highlights), a report (the match navigation on
-its second match), the overview, a natural query (its tiers) and the comparison of the
-largest county's 存在的不足 over its two busiest years at desktop (1280 px) and phone
-(390 px) width into docs/screenshots/. Look at every picture after a change to the pages.
+its second match), the overview, a natural query (its tiers), the comparison of the
+largest county's 存在的不足 over its two busiest years, the list of reports sharing text, its
+first pair side by side and a report with its copied sentences marked, at desktop (1280 px)
+and phone (390 px) width into docs/screenshots/. Look at every picture after a change to the
+pages.
 """
 
 from __future__ import annotations
@@ -70,6 +72,17 @@ def capture(page: Page, url: str, folder: Path, width: str, compared: str) -> li
     shot("natural")
     page.goto(f"{url}/compare?{compared}")
     shot("compare")
+    page.goto(f"{url}/copies")
+    shot("copies")
+    page.locator("table.pairs tbody tr td a[title=对照]").first.click()
+    page.wait_for_url(re.compile(r"/copies/pair"))
+    shot("copies-pair")
+    page.goto(f"{url}/copies")
+    page.locator("table.pairs tbody tr td a").first.click()
+    page.wait_for_url(re.compile(r"/report/"))
+    page.locator("aside.copy-note").first.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, 200)")  # the marked sentences above the note
+    shot("report-copies")
     return shots
 
 

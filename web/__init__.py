@@ -24,7 +24,7 @@ from flask import Flask
 from indexer import ArchiveIndex, IndexUnavailable, default_archive_dir, default_index_dir
 from indexer.lexicon import lexicon
 
-from . import api, errors, security, state, tools, views
+from . import api, copies_views, errors, security, state, tools, views
 from .index import EXTENSION
 
 CONFIG_ENV = "FAZHI_WEB_CONFIG"
@@ -48,6 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(views.pages)
     app.register_blueprint(api.api)
     tools.register(app)  # the comparison and the downloads (tools.py)
+    app.register_blueprint(copies_views.pages)
+    app.register_blueprint(copies_views.api)
     state.register(app)
     errors.register(app)
     security.register(app)

@@ -27,6 +27,7 @@ from indexer import (
 )
 from indexer.normalize import normalize
 
+from .copies import report_view
 from .facets import chosen_filters, facet_groups
 from .index import archive_index
 from .metadata import metadata_rows
@@ -100,6 +101,7 @@ def report(file: str) -> str:
         query=query,
         query_error=query_error,
         same_town=_same_town(record),
+        copies=report_view(record.file, outline),
     )
 
 
