@@ -24,7 +24,7 @@ from flask import Flask
 from indexer import ArchiveIndex, IndexUnavailable, default_archive_dir, default_index_dir
 from indexer.lexicon import lexicon
 
-from . import api, errors, security, state, views
+from . import api, errors, security, state, town, views
 from .index import EXTENSION
 
 CONFIG_ENV = "FAZHI_WEB_CONFIG"
@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions[EXTENSION] = _open_index(app.config["INDEX_DIR"])
     app.register_blueprint(views.pages)
     app.register_blueprint(api.api)
+    app.register_blueprint(town.town)
     state.register(app)
     errors.register(app)
     security.register(app)

@@ -1,0 +1,145 @@
+"""A town view as the town page lays it out: timeline rows with their links, diff rows cut
+into pieces for <del>/<ins>, plan sentences with their shared words cut for <mark>.
+
+Plain data only (lists, dicts, (text, marked) pieces); the template escapes every piece.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from indexer import CATEGORIES
+from indexer.normalize import normalize
+from indexer.promises import GENERIC_WORDS, LONG_WORD_CHARS
+from indexer.search import highlight_spans
+from indexer.sentences import MODIFIED, MODIFIED_RATIO, SAME, DiffRow
+from indexer.timeline import PartComparison, Promises, TownView, YearEntry
+
+from .highlight import Piece, pieces
+from .state import report_path
+
+FOLD_SAME = 4  # a run of this many unchanged sentences folds away (“相同的 N 句”)
+RULE_EXAMPLES = "、".join(sorted(GENERIC_WORDS, key=len)[:4])
+
+
+def town_url(town: str, county: str | None, years: tuple[int, int] | None = None) -> str:
+    params: dict[str, object] = {"county": county} if county else {}
+    if years:
+        params.update({"from": years[0], "to": years[1]})
+    return url_for("town.town_page", name=town, **params)
+
+
+def town_layout(view: TownView) -> dict:
+    """Everything town.html shows, in the order it shows it."""
+    return {
+        "timeline": _timeline(view),
+        "years": view.years,
+        "parts": [_part(part) for part in view.parts],
+        "promises": _promises(view.promises) if view.promises else None,
+        "modified_percent": round(MODIFIED_RATIO * 100),
+        "long_word": LONG_WORD_CHARS,
+        "generic_examples": RULE_EXAMPLES,
+        "api_url": url_for(
+            "town.town_json",
+            name=view.town,
+            **({"county": view.county} if view.county else {}),
+            **({"from": view.old.year, "to": view.new.year} if view.old and view.new else {}),
+        ),
+        "search_url": url_for("pages.search_page", town=view.town, county=view.county or None),
+    }
+
+
+def _timeline(view: TownView) -> list[dict]:
+    rows = []
+    previous: YearEntry | None = None
+    for entry in view.reports:
+        compare = None
+        if entry.year and previous and previous.year and previous.year != entry.year:
+            compare = town_url(view.town, view.county, (previous.year, entry.year))
+        compared = entry in (view.old, view.new)
+        rows.append(
+            {
+                "entry": entry,
+                "url": report_path(entry.file),
+                "parts": [(name, CATEGORIES[name], name in entry.parts) for name in CATEGORIES],
+                "compare_url": compare,
+                "compared": compared,
+            }
+        )
+        if entry.year:
+            previous = entry
+    return rows
+
+
+def _part(part: PartComparison) -> dict:
+    """The part's rows, runs of unchanged sentences grouped so the page can fold them."""
+    groups: list[dict] = []
+    for row in part.rows:
+        shown = _row(row)
+        if row.kind == SAME and groups and groups[-1]["same"]:
+            groups[-1]["rows"].append(shown)
+        else:
+            groups.append({"same": row.kind == SAME, "rows": [shown]})
+    for group in groups:
+        group["fold"] = group["same"] and len(group["rows"]) >= FOLD_SAME
+    return {
+        "category": part.category,
+        "name": part.name,
+        "counts": {kind: part.count(kind) for kind in ("added", "removed", "modified", "same")},
+        "groups": groups,
+    }
+
+
+def _row(row: DiffRow) -> dict:
+    old = new = None
+    if row.old:
+        spans = row.old_changes if row.kind == MODIFIED else ()
+        old = pieces(row.old.text, spans)
+    if row.new:
+        spans = row.new_changes if row.kind == MODIFIED else ()
+        new = pieces(row.new.text, spans)
+    return {"kind": row.kind, "old": old, "new": new, "similarity": round(row.similarity * 100)}
+
+
+def _marked(text: str, words: list[str]) -> list[Piece]:
+    return pieces(text, highlight_spans(normalize(text), words) if words else [])
+
+
+def _promises(promises: Promises) -> dict:
+    result: dict = {
+        "plan_year": promises.plan_year,
+        "next_year": promises.next_year,
+        "plan_url": report_path(promises.plan_file),
+        "next_url": report_path(promises.next_file) if promises.next_file else None,
+        "missing": promises.missing,
+    }
+    check = promises.check
+    if check is None:
+        return result
+    measure_words: dict[int, list[str]] = {}
+    for item in check.plans:
+        for at, shared in item.matches:
+            measure_words.setdefault(at, []).extend(shared)
+    result["followed"] = check.followed
+    result["plans"] = [
+        {
+            "pieces": _marked(item.plan.text, list(item.words)),
+            "taken_up": item.taken_up,
+            "words": item.words,
+            "by": [
+                {"pieces": _marked(check.measures[at].text, list(shared)), "anchor": f"m{at}"}
+                for at, shared in item.matches[:3]
+            ],
+            "more": max(len(item.matches) - 3, 0),
+        }
+        for item in check.plans
+    ]
+    result["measures"] = [
+        {
+            "pieces": _marked(sentence.text, measure_words.get(at, [])),
+            "takes_up": [n + 1 for n in check.taken_up_by.get(at, [])],
+            "anchor": f"m{at}",
+        }
+        for at, sentence in enumerate(check.measures)
+    ]
+    return result
