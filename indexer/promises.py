@@ -1,17 +1,19 @@
 """What was promised, what was reported: does next year's report take up each plan sentence?
 
 A plan sentence (year N's 下一年度工作打算) is *taken up* when some sentence of year N+1's
-measures section shares with it at least two topic words, or one topic word of four or more
-characters (网格化调解, 一村一法律顾问). Topic words are jieba's words (indexer/analysis.py,
-with the field's dictionary) of two or more characters that are not stopwords
-(indexer/lexicon.py: 加强, 推进, 工作…), not words that only name a part of a report
-(打算, 成效: vocabulary.CATEGORY_CUES), not numbers, and not GENERIC_WORDS, which nearly every
-sentence of these reports holds. The shared words are the evidence the page shows; words are
-compared normalized (traditional = simplified).
+measures section shares topic words with it of MIN_SHARED_CHARS characters or more in all:
+one long word (网格化调解), or several (行政执法 and 培训), never two short everyday words
+alone (接受, 自觉). Topic words are jieba's words (indexer/analysis.py, with the field's
+dictionary) of two or more characters that are not stopwords (indexer/lexicon.py: 加强,
+推进, 工作…), not words that only name a part of a report (打算, 成效:
+vocabulary.CATEGORY_CUES), not numbers or enumerations (一是), and not GENERIC_WORDS, which
+nearly every report says in every part. The shared words are the evidence the page shows;
+words are compared normalized (traditional = simplified).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .analysis import words
@@ -19,8 +21,8 @@ from .lexicon import lexicon
 from .sentences import Sentence
 from .vocabulary import CATEGORY_CUES
 
-MIN_SHARED_WORDS = 2
-LONG_WORD_CHARS = 4  # one shared word this long is evidence enough
+MIN_SHARED_CHARS = 4  # the shared topic words' characters, in all
+_ENUMERATION = re.compile(r"[一二三四五六七八九十]+是|第[一二三四五六七八九十]+")
 
 # Words in nearly every sentence of a rule-of-law report: sharing them shows nothing.
 GENERIC_WORDS = frozenset(
@@ -61,6 +63,52 @@ GENERIC_WORDS = frozenset(
         "服务",
         "管理",
         "保障",
+        "领导",
+        "干部",
+        "群众",
+        "社会",
+        "单位",
+        "基层",
+        "接受",
+        "自觉",
+        "主动",
+        "广泛",
+        "创新",
+        "营造",
+        "氛围",
+        "良好",
+        "良好氛围",
+        "活动",
+        "严格",
+        "规范",
+        "全面推行",
+        "各村",
+        "社区",
+        "村居",
+        "全面依法治镇",
+        "依法治县",
+        "依法治理",
+        "责任",
+        "重视",
+        "注重",
+        "沟通",
+        "协调",
+        "定期",
+        "研究",
+        "纳入",
+        "组织",
+        "组织领导",
+        "统一",
+        "调整",
+        "充实",
+        "部门",
+        "要求",
+        "部署",
+        "上级",
+        "县委",
+        "县政府",
+        "党委政府",
+        "镇党委政府",
     ]
 )
 
@@ -73,6 +121,7 @@ def topic_words(text: str) -> frozenset[str]:
         for word in words(text)
         if len(word) >= 2
         and not word.isdigit()
+        and not _ENUMERATION.fullmatch(word)
         and word not in stopwords
         and word not in CATEGORY_CUES
         and word not in GENERIC_WORDS
@@ -80,7 +129,7 @@ def topic_words(text: str) -> frozenset[str]:
 
 
 def is_evidence(shared: frozenset[str]) -> bool:
-    return len(shared) >= MIN_SHARED_WORDS or any(len(w) >= LONG_WORD_CHARS for w in shared)
+    return sum(len(word) for word in shared) >= MIN_SHARED_CHARS
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,8 @@ class TownView:
     new: YearEntry | None = None
     parts: list[PartComparison] = field(default_factory=list)
     promises: Promises | None = None
+    # every year N with a report for N+1 → its plans checked against that report
+    followed: dict[int, Promises] = field(default_factory=dict)
     records: dict[str, Record] = field(default_factory=dict, repr=False)
 
     @property
@@ -177,11 +179,21 @@ class TownView:
         return {
             "town": self.town,
             "county": self.county,
-            "reports": [entry.to_json() for entry in self.reports],
+            "reports": [
+                {**entry.to_json(), "plans_taken_up": self._taken_up(entry)}
+                for entry in self.reports
+            ],
             "compared": [self.old.year, self.new.year] if self.old and self.new else None,
             "parts": [part.to_json() for part in self.parts],
             "promises": self.promises.to_json() if self.promises else None,
         }
+
+    def _taken_up(self, entry: YearEntry) -> list[int] | None:
+        """[plan sentences taken up by next year's report, plan sentences], or None."""
+        promises = self.followed.get(entry.year or 0)
+        if promises is None or promises.check is None or promises.plan_file != entry.file:
+            return None
+        return [promises.check.followed, len(promises.check.plans)]
 
 
 def town_view(
@@ -189,9 +201,12 @@ def town_view(
     name: str,
     county: str | None = None,
     years: tuple[int, int] | None = None,
+    plan_year: int | None = None,
 ) -> TownView:
     """The town's timeline, its reports of `years` (default: its last two years) compared,
-    and the plans of the earlier one checked against the next year's report.
+    and the plans of `plan_year` checked against the next year's report (default: the
+    earlier compared year when the year after it has a report, else the latest year that
+    has a report the year after, else the earlier compared year).
 
     Raises TownNotFound, TownAmbiguous, or TownYearError for a year without a report."""
     with archive_index.snapshot() as snapshot:
@@ -211,11 +226,28 @@ def town_view(
     if pair:
         view.old, view.new = by_year[pair[0]], by_year[pair[1]]
         view.parts = _compare(records[view.old.file], records[view.new.file])
-    plan_year = pair[0] if pair else next(iter(by_year), None)
+    view.followed = {
+        year: _promises(records, records[entry.file], by_year[year + 1])
+        for year, entry in sorted(by_year.items())
+        if year + 1 in by_year
+    }
+    if plan_year is not None and plan_year not in by_year:
+        raise TownYearError(f"没有 {plan_year} 年的报告，无法对照其计划。")
+    plan_year = plan_year or _default_plan_year(by_year, pair)
     if plan_year:
-        plans = records[by_year[plan_year].file]
-        view.promises = _promises(records, plans, by_year.get(plan_year + 1))
+        view.promises = view.followed.get(plan_year) or _promises(
+            records, records[by_year[plan_year].file], None
+        )
     return view
+
+
+def _default_plan_year(by_year: dict[int, YearEntry], pair: tuple[int, int] | None) -> int | None:
+    followed = [year for year in by_year if year + 1 in by_year]
+    if pair and pair[0] + 1 in by_year:
+        return pair[0]
+    if followed:
+        return max(followed)
+    return pair[0] if pair else next(iter(by_year), None)
 
 
 def _town_files(text, name: str, county: str | None) -> tuple[str, str | None, list[str]]:

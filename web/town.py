@@ -2,7 +2,8 @@
 
 Both call `indexer.timeline.town_view`, as `fazhi-index town` does. Parameters: `county`
 (needed when the name is held in several counties), `from` and `to` (the two years to
-compare; default the town's last two). An unknown town answers 404 with the nearest names,
+compare; default the town's last two), `plans` (the year whose plans are checked against
+the next year's report). An unknown town answers 404 with the nearest names,
 an ambiguous one 300 with its counties, a year without a report 400: never a 500.
 """
 
@@ -80,7 +81,10 @@ def _view(name: str) -> TownView:
     if len(county) > MAX_PARAM_CHARS or "\x00" in county:
         raise QueryError("参数 county 无法读取（太长或含控制字符）。")
     years = _years(request.args.get("from", ""), request.args.get("to", ""))
-    return town_view(archive_index(), name, county or None, years)
+    plans = (request.args.get("plans") or "").strip()
+    if plans and not _YEAR.fullmatch(plans):
+        raise QueryError("参数 plans 应为四位年份，如 plans=2021。")
+    return town_view(archive_index(), name, county or None, years, int(plans) if plans else None)
 
 
 def _years(first: str, second: str) -> tuple[int, int] | None:

@@ -10,7 +10,7 @@ from flask import url_for
 
 from indexer import CATEGORIES
 from indexer.normalize import normalize
-from indexer.promises import GENERIC_WORDS, LONG_WORD_CHARS
+from indexer.promises import GENERIC_WORDS, MIN_SHARED_CHARS
 from indexer.search import highlight_spans
 from indexer.sentences import MODIFIED, MODIFIED_RATIO, SAME, DiffRow
 from indexer.timeline import PartComparison, Promises, TownView, YearEntry
@@ -19,13 +19,20 @@ from .highlight import Piece, pieces
 from .state import report_path
 
 FOLD_SAME = 4  # a run of this many unchanged sentences folds away (“相同的 N 句”)
-RULE_EXAMPLES = "、".join(sorted(GENERIC_WORDS, key=len)[:4])
+RULE_EXAMPLES = "、".join(sorted(GENERIC_WORDS & {"法治", "建设", "群众", "依法"}))
 
 
-def town_url(town: str, county: str | None, years: tuple[int, int] | None = None) -> str:
+def town_url(
+    town: str,
+    county: str | None,
+    years: tuple[int, int] | None = None,
+    plans: int | None = None,
+) -> str:
     params: dict[str, object] = {"county": county} if county else {}
     if years:
         params.update({"from": years[0], "to": years[1]})
+    if plans:
+        params["plans"] = plans
     return url_for("town.town_page", name=town, **params)
 
 
@@ -37,7 +44,7 @@ def town_layout(view: TownView) -> dict:
         "parts": [_part(part) for part in view.parts],
         "promises": _promises(view.promises) if view.promises else None,
         "modified_percent": round(MODIFIED_RATIO * 100),
-        "long_word": LONG_WORD_CHARS,
+        "shared_chars": MIN_SHARED_CHARS,
         "generic_examples": RULE_EXAMPLES,
         "api_url": url_for(
             "town.town_json",
@@ -52,11 +59,22 @@ def town_layout(view: TownView) -> dict:
 def _timeline(view: TownView) -> list[dict]:
     rows = []
     previous: YearEntry | None = None
+    pair = (view.old.year, view.new.year) if view.old and view.new else None
     for entry in view.reports:
         compare = None
         if entry.year and previous and previous.year and previous.year != entry.year:
             compare = town_url(view.town, view.county, (previous.year, entry.year))
         compared = entry in (view.old, view.new)
+        promises = view.followed.get(entry.year or 0)
+        followed = None
+        if promises and promises.plan_file == entry.file:
+            check = promises.check
+            followed = {
+                "url": town_url(view.town, view.county, pair, entry.year),
+                "counts": (check.followed, len(check.plans)) if check else None,
+                "next_year": promises.next_year,
+                "shown": view.promises is promises,
+            }
         rows.append(
             {
                 "entry": entry,
@@ -64,6 +82,7 @@ def _timeline(view: TownView) -> list[dict]:
                 "parts": [(name, CATEGORIES[name], name in entry.parts) for name in CATEGORIES],
                 "compare_url": compare,
                 "compared": compared,
+                "followed": followed,
             }
         )
         if entry.year:
