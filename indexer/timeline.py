@@ -28,10 +28,11 @@ from .sentences import (
     DiffRow,
     Sentence,
     diff_sentences,
+    sentence_key,
     split_sentences,
 )
 from .store import ArchiveIndex, stored_record
-from .vocabulary import CATEGORIES
+from .vocabulary import CATEGORIES, CATEGORY_CUES
 
 NEAREST_TOWNS = 8
 MAX_NAME_CHARS = 100  # a longer name is no town's; it is not compared character by character
@@ -332,14 +333,22 @@ def _pair(by_year: dict[int, YearEntry], years: tuple[int, int] | None) -> tuple
     return first, second
 
 
-def part_sentences(record: Record, category: str) -> list[Sentence]:
-    """The sentences of every passage under a heading of `category`, in document order."""
-    return [
-        sentence
-        for position, passage in enumerate(record.passages)
-        if category in record.section_categories(passage.section)
-        for sentence in split_sentences(passage.text, position)
-    ]
+def part_sentences(record: Record, category: str, titles: bool = True) -> list[Sentence]:
+    """The sentences of every passage under a heading of `category`, in document order;
+    without `titles`, not the headings that only name the part (三、下一年度工作打算)."""
+    cues = [cue for cue, part in CATEGORY_CUES.items() if part == category]
+    sentences = []
+    for position, passage in enumerate(record.passages):
+        if category not in record.section_categories(passage.section):
+            continue
+        heading = record.sections[passage.section].heading if passage.section >= 0 else None
+        for sentence in split_sentences(passage.text, position):
+            key = sentence_key(sentence.text)
+            if not titles and heading and key == sentence_key(heading):
+                if any(cue in key for cue in cues):
+                    continue
+            sentences.append(sentence)
+    return sentences
 
 
 def _compare(old: Record, new: Record) -> list[PartComparison]:
@@ -355,7 +364,7 @@ def _compare(old: Record, new: Record) -> list[PartComparison]:
 def _promises(records: dict[str, Record], plans: Record, following: YearEntry | None) -> Promises:
     assert plans.year is not None
     result = Promises(plan_year=plans.year, plan_file=plans.file)
-    plan_sentences = part_sentences(plans, "plans")
+    plan_sentences = part_sentences(plans, "plans", titles=False)
     if not plan_sentences:
         result.missing = f"{plans.year} 年的报告没有“下一年度工作打算”部分。"
         return result
@@ -363,7 +372,7 @@ def _promises(records: dict[str, Record], plans: Record, following: YearEntry | 
         result.missing = f"没有 {plans.year + 1} 年的报告，无法对照 {plans.year} 年的计划。"
         return result
     result.next_file = following.file
-    measures = part_sentences(records[following.file], "measures")
+    measures = part_sentences(records[following.file], "measures", titles=False)
     if not measures:
         result.missing = f"{plans.year + 1} 年的报告没有“主要举措和成效”部分。"
         return result
