@@ -3,8 +3,10 @@
 Builds an archive in a temporary folder (the sample reports, 60 generated ones, a .docx and
 a damaged file, so the overview lists a failure), serves it with `python -m web`, and
 captures the search page (a query with its highlights), a report (the match navigation on
-its second match), the overview and a natural query (its tiers) at desktop (1280 px) and
-phone (390 px) width into docs/screenshots/. Look at every picture after a change to the pages.
+its second match), the overview, a natural query (its tiers) and one town across years (its
+two last years compared, then its plans against the next year's measures) at desktop
+(1280 px) and phone (390 px) width into docs/screenshots/. Look at every picture after a
+change to the pages.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from bench.load import Server
 from indexer import update_index
+from tests import town_data
 from tests.browser_support import DESKTOP, PHONE, ROOT, build_archive, launch
 
 QUERY = "矛盾纠纷 调解"
@@ -47,6 +50,10 @@ def capture(page: Page, url: str, folder: Path, width: str) -> list[Path]:
     shot("overview")
     page.goto(f"{url}/?q={NATURAL}")
     shot("natural")
+    page.goto(f"{url}/town/{town_data.TOWN}?county={town_data.COUNTY}")
+    shot("town")
+    page.goto(f"{url}/town/{town_data.TOWN}?county={town_data.COUNTY}#promises-title")
+    shot("town-plans")
     return shots
 
 
@@ -55,6 +62,7 @@ def main(folder: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="fazhi-screens-") as scratch:
         archive = build_archive(Path(scratch) / "archive", generated=60)
         (archive / "损坏的报告.docx").write_bytes(b"not a zip file")
+        town_data.write_town(archive)
         index = Path(scratch) / "index"
         update_index(archive, index)
         server = Server(index, archive, workers=2)

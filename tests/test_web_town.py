@@ -71,6 +71,11 @@ def test_the_timeline_shows_each_year_with_its_title_parts_length_and_link(clien
     assert absent == ["✗ 第一责任人职责", "✗ 下一年度主要安排"]
     assert "字" in text(entries[0].xpath(".//p[contains(@class,'size')]")[0])
     assert "计划 3 句，2 句在 2022 年的报告中提及" in text(entries[1])
+    assert "2020 年的报告没有“下一年度工作打算”部分" in text(entries[0])
+    assert not entries[1].xpath(".//a[text()='逐句对照']")  # the plans shown below
+    doc = page(client, TOWN_URL + "&plans=2022")
+    link = doc.xpath("//ol[@class='timeline-list']/li[2]//a[text()='逐句对照']")[0]
+    assert parse_qs(urlsplit(link.get("href")).query)["plans"] == ["2021"]
     compared = [e for e in entries if "compared" in e.get("class")]
     assert [text(e.xpath(".//span[@class='year']")[0]) for e in compared] == ["2021", "2022"]
 

@@ -72,6 +72,7 @@ def _timeline(view: TownView) -> list[dict]:
             followed = {
                 "url": town_url(view.town, view.county, pair, entry.year),
                 "counts": (check.followed, len(check.plans)) if check else None,
+                "missing": promises.missing,
                 "next_year": promises.next_year,
                 "shown": view.promises is promises,
             }
