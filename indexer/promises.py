@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .analysis import words
 from .lexicon import lexicon
@@ -113,8 +114,10 @@ GENERIC_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=20_000)
 def topic_words(text: str) -> frozenset[str]:
-    """The words of a sentence that can show it is about the same thing as another."""
+    """The words of a sentence that can show it is about the same thing as another (kept:
+    a town's page checks every year's plans, and the next view of it the same sentences)."""
     stopwords = lexicon().stopwords
     return frozenset(
         word

@@ -110,19 +110,30 @@ def _changed_run(
     rows: list[DiffRow] = []
     cursor = 0
     for sentence, key in zip(old, old_keys, strict=True):
-        ratios = [
-            SequenceMatcher(None, key, other, autojunk=False).ratio() for other in new_keys[cursor:]
-        ]
-        if not ratios or max(ratios) < MODIFIED_RATIO:
+        ratios = _ratios(key, new_keys[cursor:])
+        best_ratio = max(ratios, default=0.0)
+        if best_ratio < MODIFIED_RATIO:
             rows.append(DiffRow(REMOVED, sentence, None))
             continue
-        best_ratio = max(ratios)
         best = cursor + ratios.index(best_ratio)
         rows += [DiffRow(ADDED, None, added) for added in new[cursor:best]]
         rows.append(_modified(sentence, new[best], best_ratio))
         cursor = best + 1
     rows += [DiffRow(ADDED, None, added) for added in new[cursor:]]
     return rows
+
+
+def _ratios(key: str, others: list[str]) -> list[float]:
+    """The similarity of `key` to each of `others`, 0 where difflib's cheap upper bounds
+    already fall short of MODIFIED_RATIO (a rewritten part compares every pair)."""
+    matcher = SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(key)  # difflib caches what it learns about the second sequence
+    ratios = []
+    for other in others:
+        matcher.set_seq1(other)
+        close = matcher.real_quick_ratio() >= MODIFIED_RATIO
+        ratios.append(matcher.ratio() if close and matcher.quick_ratio() >= MODIFIED_RATIO else 0.0)
+    return ratios
 
 
 def _modified(old: Sentence, new: Sentence, ratio: float) -> DiffRow:
