@@ -7,8 +7,9 @@ the 10,000 reports of `python -m bench.corpus --n 10000 --seed 0`), takes the `-
 towns with the most reports (each with its county), and times for each, `--repeat` times in
 a row (the best kept): `town_view` (find the town, read its records, split, diff, check
 every year's plans), then `/town/<name>` and `/api/town/<name>` through Flask's test
-client; `first` is the town's first `town_view`, before its sentences' words are cached. Prints each town's figures, then p50 / p95 / max; and once, an unknown name (its
-nearest towns are looked for among all names).
+client; `first` is the town's first `town_view`, before its sentences' words are cached.
+Prints each town's figures, then p50 / p95 / max; and once, an unknown name (its nearest
+towns are looked for among all names).
 """
 
 from __future__ import annotations
