@@ -285,3 +285,25 @@ def test_the_cli_without_an_index_says_so(tmp_path):
     result = CliRunner().invoke(main, ["town", T.TOWN, "--index", str(tmp_path / "none")])
     assert result.exit_code == 1
     assert "Traceback" not in result.output and "Error:" in result.output
+
+
+def test_reports_of_unknown_county_join_a_town_of_one_county_and_are_named_otherwise(tmp_path):
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    body = "\n一、主要举措和成效\n推行网格化调解。"
+    (archive / "a.txt").write_text("城口县红叶镇2020年法治政府建设情况报告" + body, "utf-8")
+    (archive / "b.txt").write_text("红叶镇2021年法治政府建设情况报告" + body, "utf-8")
+    assert not update_index(archive, tmp_path / "index").failed
+    opened = ArchiveIndex(tmp_path / "index")
+    try:
+        view = town_view(opened, "红叶镇")
+        assert view.county == "城口县"
+        assert [(e.file, e.county) for e in view.reports] == [("a.txt", "城口县"), ("b.txt", None)]
+        (archive / "c.txt").write_text("巫山县红叶镇2022年法治政府建设情况报告" + body, "utf-8")
+        assert not update_index(archive, tmp_path / "index").failed
+        with pytest.raises(TownAmbiguous) as asked:
+            town_view(opened, "红叶镇")
+        assert asked.value.unplaced == ["b.txt"]
+        assert [e.file for e in town_view(opened, "红叶镇", "城口县").reports] == ["a.txt"]
+    finally:
+        opened.close()
