@@ -1,6 +1,7 @@
 """The town page in chromium: reached from a search result, years picked with the form, the
 two years side by side on a desktop and stacked on a phone, the plans' evidence linked to
-next year's sentence, and the unknown and ambiguous names, without a script error."""
+next year's sentence, and the unknown and ambiguous names, without a script error; and
+hostile paths sent as raw bytes to the server users run (gunicorn), never a 500."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from indexer import update_index
 from tests import town_data as T
 from tests.browser_support import DESKTOP, PHONE
 from tests.conftest import ARCHIVE
+from tests.test_web_attack import raw_get
 
 TIMEOUT_MS = 15_000
 
@@ -137,3 +139,21 @@ def test_an_unknown_name_offers_the_nearest_and_an_ambiguous_one_its_counties(pa
     page.wait_for_url(re.compile(r"county="))
     expect(page.locator("h1")).to_contain_text(T.OTHER_COUNTY)
     expect(page.locator("p.notice").first).to_contain_text("只有一份报告")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        b"/town/../../etc/passwd",
+        b"/town/..%2f..%2fetc%2fpasswd",
+        b"/town/%00",
+        "/town/青松镇\\..\\x".encode(),
+        b"/town/" + "镇".encode() * 2000,
+        b"/town/<script>alert(1)</script>",
+        b"/api/town/%ff?from=2021&to=%00",
+    ],
+)
+def test_raw_hostile_paths_to_the_real_server_never_give_a_500(server, target):
+    status, body = raw_get(server.url, target)
+    assert status in (400, 404), (status, body[:200])
+    assert b"Traceback" not in body and b"<script>alert" not in body
