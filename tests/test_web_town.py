@@ -234,3 +234,19 @@ def test_search_results_the_town_facet_and_the_report_page_link_to_the_town(clie
     assert text(link) == f"{T.TOWN}历年报告对比"
     assert unquote(link.get("href")) == f"/town/{T.TOWN}?county={T.COUNTY}"
     assert page(client, link.get("href")) is not None
+
+
+def test_reports_without_a_year_are_listed_but_not_compared(tmp_path):
+    from web import create_app
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for name, body in (("x.txt", "一、主要举措\n推行调解。"), ("y.txt", "推行调解。开展宣传。")):
+        (archive / name).write_text(f"城口县白马镇法治政府建设情况报告\n{body}", "utf-8")
+    assert not update_index(archive, tmp_path / "index").failed
+    app = create_app({"INDEX_DIR": tmp_path / "index", "ARCHIVE_DIR": archive})
+    doc = page(app.test_client(), f"/town/{quote('白马镇')}")
+    years = doc.xpath("//ol[@class='timeline-list']//span[@class='year']")
+    assert [text(y) for y in years] == ["年份不明", "年份不明"]
+    assert "年份不明的报告不参与比较" in text(doc.xpath("//p[@class='notice']")[0])
+    assert not doc.xpath("//section[@class='compare'] | //section[@class='promises']")
