@@ -72,7 +72,7 @@ def write_town(archive: Path) -> Path:
                 "二、存在的不足和原因",
                 PROBLEM + PROBLEM_2022,
                 "三、下一年度工作打算",
-                "深化网格化调解，推进矛盾纠纷多元化解。",
+                "深化网格化调解，培养村级法律明白人。",
             ]
         ),
         encoding="utf-8",
