@@ -44,9 +44,11 @@ def _open(browser, viewport: dict, expected_statuses: tuple[int, ...] = ()):
     page.on("requestfailed", lambda r: problems.append(f"{r.url}: {r.failure}"))
     page.on(
         "response",
-        lambda r: problems.append(f"{r.url}: {r.status}")
-        if r.status >= 400 and r.status not in expected_statuses
-        else None,
+        lambda r: (
+            problems.append(f"{r.url}: {r.status}")
+            if r.status >= 400 and r.status not in expected_statuses
+            else None
+        ),
     )
     return context, page, problems
 

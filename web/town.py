@@ -35,7 +35,7 @@ _YEAR = re.compile(r"\d{4}")
 @town.get("/town/<path:name>")
 def town_page(name: str) -> tuple[str, int] | str:
     try:
-        view = _view(name)
+        view = requested_view(name)
     except TownNotFound as error:
         choices = [(c, town_url(c.town, c.county)) for c in error.nearest]
         return render_template("town_missing.html", message=str(error), choices=choices), 404
@@ -62,7 +62,7 @@ def town_page(name: str) -> tuple[str, int] | str:
 def town_json(name: str) -> tuple[dict, int] | dict:
     """`fazhi-index town NAME --json`, with the same parameters as the page."""
     try:
-        return _view(name).to_json()
+        return requested_view(name).to_json()
     except TownNotFound as error:
         return {"error": str(error), "nearest": [c.to_json() for c in error.nearest]}, 404
     except TownAmbiguous as error:
@@ -75,8 +75,10 @@ def town_json(name: str) -> tuple[dict, int] | dict:
         return {"error": str(error)}, 400
 
 
-def _view(name: str) -> TownView:
-    """The view the request asks for; QueryError for a parameter that cannot be read."""
+def requested_view(name: str) -> TownView:
+    """The view this request asks for (an export of the page builds the same one and hands
+    it to `indexer.town_export.town_passages`); QueryError for a parameter that cannot be
+    read, TownError when the town or a year is not there."""
     county = (request.args.get("county") or "").strip()
     if len(county) > MAX_PARAM_CHARS or "\x00" in county:
         raise QueryError("参数 county 无法读取（太长或含控制字符）。")
