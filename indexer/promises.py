@@ -1,14 +1,16 @@
 """What was promised, what was reported: does next year's report take up each plan sentence?
 
-A plan sentence (year N's 下一年度工作打算) is *taken up* when some sentence of year N+1's
-measures section shares topic words with it of MIN_SHARED_CHARS characters or more in all:
-one long word (网格化调解), or several (行政执法 and 培训), never two short everyday words
-alone (接受, 自觉). Topic words are jieba's words (indexer/analysis.py, with the field's
-dictionary) of two or more characters that are not stopwords (indexer/lexicon.py: 加强,
-推进, 工作…), not words that only name a part of a report (打算, 成效:
-vocabulary.CATEGORY_CUES), not numbers or enumerations (一是), and not GENERIC_WORDS, which
-nearly every report says in every part. The shared words are the evidence the page shows;
-words are compared normalized (traditional = simplified).
+A plan sentence (year N's 下一年度工作打算) is *taken up* when some sentence of
+year N+1's measures section shares with it a topic word of LONG_WORD_CHARS
+characters or more (网格化, 一村一法律顾问, 行政执法) or at least MIN_SHARED_WORDS
+topic words (监督, 权力, 制约), never two short everyday words alone (权力, 廉洁).
+Topic words are jieba's words (indexer/analysis.py, with the field's dictionary)
+of two or more characters that are not stopwords (indexer/lexicon.py: 加强, 推进,
+工作…), not words that only name a part of a report (打算, 成效:
+vocabulary.CATEGORY_CUES), not numbers or enumerations (一是), and not
+GENERIC_WORDS, which nearly every report says in every part. The shared words
+are the evidence the page shows; words are compared normalized (traditional =
+simplified).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from .lexicon import lexicon
 from .sentences import Sentence
 from .vocabulary import CATEGORY_CUES
 
-MIN_SHARED_CHARS = 4  # the shared topic words' characters, in all
+LONG_WORD_CHARS = 3  # one shared topic word this long is evidence enough
+MIN_SHARED_WORDS = 3  # or this many shorter ones
 _ENUMERATION = re.compile(r"[一二三四五六七八九十]+是|第[一二三四五六七八九十]+")
 
 # Words in nearly every sentence of a rule-of-law report: sharing them shows nothing.
@@ -110,6 +113,21 @@ GENERIC_WORDS = frozenset(
         "县政府",
         "党委政府",
         "镇党委政府",
+        "学习",
+        "形式",
+        "实践",
+        "维护",
+        "稳定",
+        "增强",
+        "领导小组",
+        "干部职工",
+        "镇村干部",
+        "镇村",
+        "工作机制",
+        "法治宣传教育",
+        "法治教育",
+        "法治意识",
+        "宣传教育",
     ]
 )
 
@@ -132,7 +150,7 @@ def topic_words(text: str) -> frozenset[str]:
 
 
 def is_evidence(shared: frozenset[str]) -> bool:
-    return sum(len(word) for word in shared) >= MIN_SHARED_CHARS
+    return len(shared) >= MIN_SHARED_WORDS or any(len(w) >= LONG_WORD_CHARS for w in shared)
 
 
 @dataclass(frozen=True)

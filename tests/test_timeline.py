@@ -111,14 +111,19 @@ def test_topic_words_leave_out_stopwords_generic_words_numbers_and_enumerations(
     assert not words & {"一是", "加强", "法治", "建设", "2022", "法治建设"}
 
 
-def test_a_plan_is_taken_up_by_shared_words_of_four_characters_or_more():
-    plans = split_sentences("推行一村一法律顾问制度。修缮村史馆。组织群众接受培训。")
-    measures = split_sentences("十二个村聘请一村一法律顾问。群众自觉接受法治培训。")
+def test_a_plan_is_taken_up_by_a_shared_word_of_three_characters_or_three_words():
+    plans = split_sentences(
+        "推行一村一法律顾问制度。修缮村史馆。组织群众接受培训。强化对权力的制约和监督。"
+    )
+    measures = split_sentences(
+        "十二个村聘请一村一法律顾问。群众自觉接受法治培训。权力受到监督和制约。"
+    )
     check = check_plans(plans, measures)
-    assert [p.taken_up for p in check.plans] == [True, False, False]  # 培训 alone: 2 chars
+    # 培训 alone is two short words at most; 权力, 制约, 监督 are three
+    assert [p.taken_up for p in check.plans] == [True, False, False, True]
     assert check.plans[0].words == ("一村一法律顾问",)
-    assert check.taken_up_by == {0: [0]}
-    assert check.followed == 1
+    assert check.taken_up_by == {0: [0], 2: [3]}
+    assert check.followed == 2
 
 
 # The town, its timeline and its comparison

@@ -119,7 +119,7 @@ def test_the_plans_that_the_next_report_takes_up_are_marked_with_their_evidence(
     doc = page(client, TOWN_URL)
     section = doc.xpath("//section[@class='promises']")[0]
     assert "2021 年的打算，2022 年的举措" in text(section.xpath("./h2")[0])
-    assert "不少于 4 个字" in text(section.xpath("./p[contains(@class,'rule')]")[0])
+    assert "共有一个 3 字以上的词" in text(section.xpath("./p[contains(@class,'rule')]")[0])
     plans = section.xpath(".//div[@class='plans']//li[contains(@class,'plan')]")
     assert [text(p.xpath("./span[@class='sentence']")[0]) for p in plans] == T.PLANS_2021
     assert [p.get("class").split()[1] for p in plans] == ["taken-up", "taken-up", "not-taken-up"]

@@ -10,7 +10,7 @@ from flask import url_for
 
 from indexer import CATEGORIES
 from indexer.normalize import normalize
-from indexer.promises import GENERIC_WORDS, MIN_SHARED_CHARS
+from indexer.promises import GENERIC_WORDS, LONG_WORD_CHARS, MIN_SHARED_WORDS
 from indexer.search import highlight_spans
 from indexer.sentences import MODIFIED, MODIFIED_RATIO, SAME, DiffRow
 from indexer.timeline import PartComparison, Promises, TownView, YearEntry
@@ -44,7 +44,8 @@ def town_layout(view: TownView) -> dict:
         "parts": [_part(part) for part in view.parts],
         "promises": _promises(view.promises) if view.promises else None,
         "modified_percent": round(MODIFIED_RATIO * 100),
-        "shared_chars": MIN_SHARED_CHARS,
+        "long_word": LONG_WORD_CHARS,
+        "shared_words": MIN_SHARED_WORDS,
         "generic_examples": RULE_EXAMPLES,
         "api_url": url_for(
             "town.town_json",
