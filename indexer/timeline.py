@@ -264,7 +264,8 @@ def _town_files(text, name: str, county: str | None) -> tuple[str, str | None, l
     if county and county.strip():
         chosen = [c for c in known if normalize(c) == normalize(county.strip())]
         if not chosen:
-            raise TownNotFound(f"{name}（{county}）", _choices(text, stored_town, reports))
+            choices = _choices(text, stored_town, reports, unknown=len(known) < 2)
+            raise TownNotFound(f"{name}（{county}）", choices)
         county = chosen[0]
         keep = {county} | ({None} if len(known) == 1 else set())
     elif len(known) > 1:
@@ -280,13 +281,18 @@ def _name(table: list[str], index: int) -> str | None:
     return table[index] if index >= 0 else None
 
 
-def _choices(text, town: str, reports: list[int]) -> list[TownChoice]:
+def _choices(text, town: str, reports: list[int], unknown: bool = False) -> list[TownChoice]:
+    """The town in each of its counties; with `unknown`, also as its reports of unknown
+    county (a link without a county shows them when the name is in one county at most)."""
     counts: dict[str | None, int] = {}
     for r in reports:
         county = _name(text.counties, int(text.report_county[r]))
         counts[county] = counts.get(county, 0) + 1
     known = sorted((c for c in counts if c), key=str)
-    return [TownChoice(town, c, counts[c]) for c in known]
+    choices = [TownChoice(town, c, counts[c]) for c in known]
+    if unknown and None in counts:
+        choices.append(TownChoice(town, None, counts[None]))
+    return choices
 
 
 def _nearest(text, wanted: str) -> list[TownChoice]:

@@ -303,6 +303,9 @@ def test_reports_of_unknown_county_join_a_town_of_one_county_and_are_named_other
     try:
         view = town_view(opened, "红叶镇")
         assert view.county == "城口县"
+        with pytest.raises(TownNotFound) as missing:
+            town_view(opened, "红叶镇", "巫山县")
+        assert [(c.county, c.reports) for c in missing.value.nearest] == [("城口县", 1), (None, 1)]
         assert [(e.file, e.county) for e in view.reports] == [("a.txt", "城口县"), ("b.txt", None)]
         (archive / "c.txt").write_text("巫山县红叶镇2022年法治政府建设情况报告" + body, "utf-8")
         assert not update_index(archive, tmp_path / "index").failed
