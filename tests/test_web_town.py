@@ -250,3 +250,18 @@ def test_reports_without_a_year_are_listed_but_not_compared(tmp_path):
     assert [text(y) for y in years] == ["年份不明", "年份不明"]
     assert "年份不明的报告不参与比较" in text(doc.xpath("//p[@class='notice']")[0])
     assert not doc.xpath("//section[@class='compare'] | //section[@class='promises']")
+
+
+def test_a_long_run_of_unchanged_sentences_folds_away():
+    from indexer.sentences import diff_sentences, split_sentences
+    from indexer.timeline import PartComparison
+    from web.town_layout import FOLD_SAME, part_layout
+
+    same = "".join(f"第{n}句没有变。" for n in "一二三四五")
+    rows = diff_sentences(split_sentences(same + "旧的一句话。"), split_sentences(same))
+    groups = part_layout(PartComparison("measures", rows))["groups"]
+    assert [(g["same"], g["fold"], len(g["rows"])) for g in groups] == [
+        (True, True, 5),
+        (False, False, 1),
+    ]
+    assert FOLD_SAME <= 5

@@ -41,7 +41,7 @@ def town_layout(view: TownView) -> dict:
     return {
         "timeline": _timeline(view),
         "years": view.years,
-        "parts": [_part(part) for part in view.parts],
+        "parts": [part_layout(part) for part in view.parts],
         "promises": _promises(view.promises) if view.promises else None,
         "modified_percent": round(MODIFIED_RATIO * 100),
         "long_word": LONG_WORD_CHARS,
@@ -92,7 +92,7 @@ def _timeline(view: TownView) -> list[dict]:
     return rows
 
 
-def _part(part: PartComparison) -> dict:
+def part_layout(part: PartComparison) -> dict:
     """The part's rows, runs of unchanged sentences grouped so the page can fold them."""
     groups: list[dict] = []
     for row in part.rows:
