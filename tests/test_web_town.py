@@ -252,16 +252,26 @@ def test_reports_without_a_year_are_listed_but_not_compared(tmp_path):
     assert not doc.xpath("//section[@class='compare'] | //section[@class='promises']")
 
 
-def test_a_long_run_of_unchanged_sentences_folds_away():
+def test_a_long_run_of_unchanged_sentences_folds_away_but_for_the_context_of_a_change():
     from indexer.sentences import diff_sentences, split_sentences
     from indexer.timeline import PartComparison
-    from web.town_layout import FOLD_SAME, part_layout
+    from web.town_layout import CONTEXT, part_layout
 
-    same = "".join(f"第{n}句没有变。" for n in "一二三四五")
-    rows = diff_sentences(split_sentences(same + "旧的一句话。"), split_sentences(same))
-    groups = part_layout(PartComparison("measures", rows))["groups"]
+    def same(first: int) -> str:
+        return "".join(f"第{n}句没有变。" for n in range(first, first + 5))
+
+    old = split_sentences(same(1) + "旧的一句话。" + same(6) + "又一句旧话。" + same(11))
+    new = split_sentences(same(1) + same(6) + same(11))
+    groups = part_layout(PartComparison("measures", diff_sentences(old, new)))["groups"]
+    assert CONTEXT == 1
     assert [(g["same"], g["fold"], len(g["rows"])) for g in groups] == [
-        (True, True, 5),
+        (True, True, 4),  # the part's start: nothing before it to give context to
+        (True, False, 1),
         (False, False, 1),
+        (True, False, 1),
+        (True, True, 3),
+        (True, False, 1),
+        (False, False, 1),
+        (True, False, 1),
+        (True, True, 4),
     ]
-    assert FOLD_SAME <= 5

@@ -18,7 +18,8 @@ from indexer.timeline import PartComparison, Promises, TownView, YearEntry
 from .highlight import Piece, pieces
 from .state import report_path
 
-FOLD_SAME = 4  # a run of this many unchanged sentences folds away (“相同的 N 句”)
+FOLD_SAME = 4  # a run of this many unchanged sentences folds away (“相同的 N 句”)…
+CONTEXT = 1  # …but for this many next to a change
 RULE_EXAMPLES = "、".join(sorted(GENERIC_WORDS & {"法治", "建设", "群众", "依法"}))
 
 
@@ -93,16 +94,26 @@ def _timeline(view: TownView) -> list[dict]:
 
 
 def part_layout(part: PartComparison) -> dict:
-    """The part's rows, runs of unchanged sentences grouped so the page can fold them."""
-    groups: list[dict] = []
+    """The part's rows in groups: a run of FOLD_SAME or more unchanged sentences folds away,
+    but for CONTEXT sentences next to each change, which stay in sight as a diff shows them."""
+    runs: list[tuple[bool, list[dict]]] = []
     for row in part.rows:
-        shown = _row(row)
-        if row.kind == SAME and groups and groups[-1]["same"]:
-            groups[-1]["rows"].append(shown)
+        if row.kind == SAME and runs and runs[-1][0]:
+            runs[-1][1].append(_row(row))
         else:
-            groups.append({"same": row.kind == SAME, "rows": [shown]})
-    for group in groups:
-        group["fold"] = group["same"] and len(group["rows"]) >= FOLD_SAME
+            runs.append((row.kind == SAME, [_row(row)]))
+    groups = []
+    for at, (same, rows) in enumerate(runs):
+        if not same or len(rows) < FOLD_SAME:
+            groups.append({"same": same, "fold": False, "rows": rows})
+            continue
+        head = CONTEXT if at > 0 else 0
+        tail = CONTEXT if at < len(runs) - 1 else 0
+        if head:
+            groups.append({"same": True, "fold": False, "rows": rows[:head]})
+        groups.append({"same": True, "fold": True, "rows": rows[head : len(rows) - tail]})
+        if tail:
+            groups.append({"same": True, "fold": False, "rows": rows[len(rows) - tail :]})
     return {
         "category": part.category,
         "name": part.name,
