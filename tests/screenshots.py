@@ -50,9 +50,10 @@ def capture(page: Page, url: str, folder: Path, width: str) -> list[Path]:
     shot("overview")
     page.goto(f"{url}/?q={NATURAL}")
     shot("natural")
-    page.goto(f"{url}/town/{town_data.TOWN}?county={town_data.COUNTY}")
+    town = f"{url}/town/{town_data.TOWN}?county={town_data.COUNTY}"
+    page.goto(town if width == "desktop" else f"{town}#compare-title")  # a phone: the diff
     shot("town")
-    page.goto(f"{url}/town/{town_data.TOWN}?county={town_data.COUNTY}#promises-title")
+    page.goto(f"{town}#promises-title")
     shot("town-plans")
     return shots
 

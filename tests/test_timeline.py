@@ -315,3 +315,11 @@ def test_reports_of_unknown_county_join_a_town_of_one_county_and_are_named_other
         assert [e.file for e in town_view(opened, "红叶镇", "城口县").reports] == ["a.txt"]
     finally:
         opened.close()
+
+
+def test_the_cli_says_when_there_is_nothing_to_compare_or_check(town_index):
+    args = ["town", T.TOWN, "--county", T.OTHER_COUNTY, "--index", str(town_index)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "fewer than two years: nothing to compare" in result.output
+    assert "2022 年的报告没有“下一年度工作打算”部分。" in result.output
