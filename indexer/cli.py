@@ -39,6 +39,8 @@ from .store import (
     default_archive_dir,
     default_index_dir,
 )
+from .timeline import TownAmbiguous, TownError, TownNotFound, town_view
+from .town_text import render_town
 from .update import UpdateSummary, update_index
 from .vocabulary import CATEGORIES, MAX_RESULTS, SECTION_SEPARATOR
 
@@ -552,3 +554,58 @@ def _write_export(export: Export, path: Path, extension: str) -> None:
     except OSError as error:
         raise click.ClickException(f"{path}: {error.strerror or error}") from error
     click.echo(f"wrote {path}: {export.note}")
+
+
+@main.command("town")
+@click.argument("name", callback=_utf8)
+@click.option("--county", callback=_utf8, help="The town's county, when the name is in several.")
+@click.option(
+    "--years",
+    type=int,
+    nargs=2,
+    metavar="OLD NEW",
+    help="The two years to compare (default: the town's last two).",
+)
+@click.option(
+    "--plans",
+    "plan_year",
+    type=int,
+    metavar="YEAR",
+    help="Check this year's plans against the next year's report (default: see the README).",
+)
+@click.option(
+    "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), help=INDEX_HELP
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (as /api/town).")
+def town_command(
+    name: str,
+    county: str | None,
+    years: tuple[int, int] | None,
+    plan_year: int | None,
+    index_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """One town across years: its reports year by year, two years compared sentence by
+    sentence, and one year's plans against the next year's measures.
+
+    \b
+    Examples:
+      fazhi-index town 青山镇
+      fazhi-index town 青山镇 --county 城口县 --years 2021 2022 --json
+    """
+    archive_index = ArchiveIndex(index_dir or default_index_dir())
+    try:
+        view = town_view(archive_index, name, county, years or None, plan_year)
+    except TownNotFound as error:
+        near = "; ".join(f"{c.town} ({c.county or '?'}, {c.reports})" for c in error.nearest)
+        raise click.ClickException(f"{error} nearest: {near or 'none'}") from error
+    except TownAmbiguous as error:
+        choices = ", ".join(f"--county {c.county}" for c in error.choices)
+        raise click.ClickException(f"{error} ({choices})") from error
+    except (TownError, IndexUnavailable) as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        archive_index.close()
+    click.echo(
+        json.dumps(view.to_json(), ensure_ascii=False, indent=2) if as_json else render_town(view)
+    )

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from .durable import fsync_path
-from .sentences import MIN_CHARS, sentence_hash, sentence_spans
+from .sentence_keys import MIN_CHARS, sentence_hash, sentence_spans
 from .textindex import TextIndex, text_dir
 
 FORMAT_VERSION = 1

@@ -10,7 +10,7 @@ import numpy as np
 
 from .copies import COMMON_REPORTS, KIND_PREVIOUS_YEAR, KINDS, MIN_SHARED, Copies
 from .normalize import normalize
-from .sentences import MIN_CHARS
+from .sentence_keys import MIN_CHARS
 from .textindex import TextIndex
 
 PAIR_SORTS = ("share", "sentences", "year")

@@ -5,9 +5,10 @@ a damaged file, so the overview lists a failure), serves it with `python -m web`
 captures the search page (a query with its highlights), a report (the match navigation on
 its second match), the overview, a natural query (its tiers), the comparison of the
 largest county's 存在的不足 over its two busiest years, the list of reports sharing text, its
-first pair side by side and a report with its copied sentences marked, at desktop (1280 px)
-and phone (390 px) width into docs/screenshots/. Look at every picture after a change to the
-pages.
+first pair side by side, a report with its copied sentences marked and one town across years
+(its two last years compared, then its plans against the next year's measures) at desktop
+(1280 px) and phone (390 px) width into docs/screenshots/. Look at every picture after a
+change to the pages.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from bench.load import Server
 from indexer import ArchiveIndex, archive_reports, update_index
+from tests import town_data
 from tests.browser_support import DESKTOP, PHONE, ROOT, build_archive, launch
 
 QUERY = "矛盾纠纷 调解"
@@ -83,6 +85,11 @@ def capture(page: Page, url: str, folder: Path, width: str, compared: str) -> li
     page.locator("aside.copy-note").first.scroll_into_view_if_needed()
     page.evaluate("window.scrollBy(0, 200)")  # the marked sentences above the note
     shot("report-copies")
+    town = f"{url}/town/{town_data.TOWN}?county={town_data.COUNTY}"
+    page.goto(town if width == "desktop" else f"{town}#compare-title")  # a phone: the diff
+    shot("town")
+    page.goto(f"{town}#promises-title")
+    shot("town-plans")
     return shots
 
 
@@ -91,6 +98,7 @@ def main(folder: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="fazhi-screens-") as scratch:
         archive = build_archive(Path(scratch) / "archive", generated=60)
         (archive / "损坏的报告.docx").write_bytes(b"not a zip file")
+        town_data.write_town(archive)
         index = Path(scratch) / "index"
         update_index(archive, index)
         compared = compare_query(index)

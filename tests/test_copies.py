@@ -19,7 +19,7 @@ from indexer import ArchiveIndex, update_index
 from indexer.copies import COMMON_REPORTS, Copies, compute, copies_dir, load_for
 from indexer.copies_query import list_pairs, report_copies
 from indexer.normalize import normalize
-from indexer.sentences import MIN_CHARS, sentence_hash, sentence_spans
+from indexer.sentence_keys import MIN_CHARS, sentence_hash, sentence_spans
 from indexer.textindex import TextIndex, existing_generations, text_dir
 from tests.conftest import write_report_docx
 
@@ -98,7 +98,7 @@ def test_sentences_cut_keyed_and_short_ones_ignored() -> None:
 def test_sentence_hash_is_the_same_in_every_process() -> None:
     """Stored hashes must mean the same in the next update: not Python's seeded hash."""
     key = "全镇开展法治宣传活动十二场次群众满意"
-    script = f"from indexer.sentences import sentence_hash; print(sentence_hash({key!r}))"
+    script = f"from indexer.sentence_keys import sentence_hash; print(sentence_hash({key!r}))"
     outputs = {
         subprocess.run(
             [sys.executable, "-c", script],

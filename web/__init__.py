@@ -24,7 +24,7 @@ from flask import Flask
 from indexer import ArchiveIndex, IndexUnavailable, default_archive_dir, default_index_dir
 from indexer.lexicon import lexicon
 
-from . import api, copies_views, errors, security, state, tools, views
+from . import api, copies_views, errors, security, state, tools, town, views
 from .index import EXTENSION
 
 CONFIG_ENV = "FAZHI_WEB_CONFIG"
@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     tools.register(app)  # the comparison and the downloads (tools.py)
     app.register_blueprint(copies_views.pages)
     app.register_blueprint(copies_views.api)
+    app.register_blueprint(town.town)
     state.register(app)
     errors.register(app)
     security.register(app)
