@@ -24,6 +24,7 @@ from pathlib import Path
 from flask import Flask
 
 from indexer import ArchiveIndex, IndexUnavailable, default_archive_dir, default_index_dir
+from indexer.analysis import segmenter
 from indexer.lexicon import lexicon
 
 from . import api, auth, errors, proxy, security, state, views
@@ -51,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]  # the CLI's key order
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     lexicon()  # a broken stopwords or synonyms file stops the app here, its lines named
+    segmenter()  # jieba's dictionary (1-3 s): when the worker starts, not in a user's search
     app.extensions[EXTENSION] = _open_index(app.config["INDEX_DIR"])
     proxy.register(app)
     auth.register(app)  # first of the request hooks: nothing runs for a visitor not signed in
