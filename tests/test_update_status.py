@@ -50,7 +50,7 @@ def test_a_full_disk_is_shown_on_the_overview_until_a_run_succeeds(tmp_path):
     page = overview(archive, index_dir)
     [section] = page.xpath("//section[contains(@class, 'run-failed')]")
     assert text(section.xpath(".//h2")[0]) == "最近一次索引更新失败"
-    assert text(section.xpath(".//code")[0]) == error
+    assert text(section.xpath(".//pre")[0]) == error
     assert f"共 {len(FIRST)} 份报告" in text(section)
     assert section.xpath(".//time/@datetime") == [failed.at]
     assert "索引最后成功更新" in text(page.xpath("//p[@class='status']")[0])
