@@ -299,3 +299,14 @@ def test_the_login_page_is_in_chinese_and_names_the_limit(app):
     for words in ("用户名", "密码", "登录", "15 分钟内输错 5 次"):
         assert words in page
     assert 'href="/overview"' not in page  # no links that would only lead back here
+
+
+def test_a_users_file_broken_while_serving_closes_the_app_not_opens_it(app):
+    client = app.test_client()
+    assert log_in(client).status_code == 302
+    path = app.config["USERS_FILE"]
+    path.write_text("张三:a plain password\n", "utf-8")
+    page = client.get("/")
+    assert page.status_code == 503 and "用户文件无法读取" in page.data.decode()
+    assert client.get("/api/search?q=法治").status_code == 503
+    assert client.get("/healthz").status_code == 200

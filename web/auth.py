@@ -62,9 +62,13 @@ class Users:
         self.dummy = generate_password_hash(secrets.token_hex(), method=some_hash.split("$")[0])
 
     def current(self) -> dict[str, str]:
-        stat = self.path.stat() if self.path.exists() else None
-        stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino) if stat else ()
-        if stamp != self._loaded[0] or not stamp:
+        """The users; raises UsersFileError when the file went missing or broke (fail closed)."""
+        try:
+            stat = self.path.stat()
+            stamp: tuple = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        except OSError:
+            stamp = ()
+        if not stamp or stamp != self._loaded[0]:
             self._loaded = (stamp, read_users(self.path).users)
         return self._loaded[1]
 
@@ -220,8 +224,8 @@ def login() -> Response | tuple[str, int] | str:
         current_app.logger.error("login refused: %s", error)
         return _closed()
     # Hash even for an unknown name, so that its answer takes as long as a wrong password's.
-    right = check_password_hash(hashed or login_state.users.dummy, password) and bool(hashed)
-    if not right or hashed is None:
+    right = check_password_hash(hashed or login_state.users.dummy, password)
+    if hashed is None or not right:
         current_app.logger.warning("failed login for %r from %s", name[:MAX_NAME],
                                    request.remote_addr)
         error = "用户名或密码不正确。"
