@@ -12,6 +12,7 @@ import http.client
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -21,6 +22,7 @@ from werkzeug.security import generate_password_hash
 
 from bench.load import Server
 from tests.browser_support import DESKTOP
+from web.auth import OPEN_ENDPOINTS
 from web.userfile import write_users
 
 TIMEOUT_MS = 15_000
@@ -79,16 +81,19 @@ def serving_worker(server: Server, connection: http.client.HTTPConnection) -> in
 
 
 def connection_to(server: Server, pid: int) -> http.client.HTTPConnection:
-    """A kept-alive connection that the worker `pid` accepted."""
+    """A kept-alive connection that the worker `pid` accepted (a worker still starting, e.g.
+    loading jieba's dictionary, accepts none yet: keep trying for a while)."""
     host, port = urlsplit(server.url).hostname, urlsplit(server.url).port
-    for _ in range(50):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         connection = http.client.HTTPConnection(host, port, timeout=30)
         connection.request("GET", "/healthz")
         connection.getresponse().read()
         if serving_worker(server, connection) == pid:
             return connection
         connection.close()
-    raise AssertionError(f"no connection reached worker {pid} in 50 tries")
+        time.sleep(0.05)
+    raise AssertionError(f"no connection reached worker {pid} in 60 s")
 
 
 def post_login(connection: http.client.HTTPConnection, cookie: str, csrf: str,
@@ -180,3 +185,27 @@ def test_in_the_browser_a_form_without_its_token_is_refused(page, login_server):
     assert page.locator(".notice.error").inner_text().startswith("表单已过期或来源不明")
     page.goto(f"{server.url}/")
     assert urlsplit(page.url).path == "/login"
+
+
+def test_every_route_is_refused_by_the_real_server_without_a_session(login_server, tmp_path):
+    """The url_map walked again (a route added later is in it), over HTTP to gunicorn."""
+    from tests.test_web_login import urls
+    from web import create_app
+
+    server, root = login_server
+    app = create_app({"INDEX_DIR": root / "index", "USERS_FILE": root / "users",
+                      "SECRET_KEY": "k" * 64, "LOGIN_ATTEMPTS_FILE": tmp_path / "logins"})
+    split = urlsplit(server.url)
+    for endpoint, method, url in urls(app):
+        connection = http.client.HTTPConnection(split.hostname, split.port, timeout=30)
+        connection.request(method, url)
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        if endpoint in OPEN_ENDPOINTS:
+            assert response.status in (200, 400), (endpoint, method)  # 400: no CSRF token
+        elif url.startswith("/api/"):
+            assert response.status == 401 and b"error" in body, (endpoint, method)
+        else:
+            assert response.status == 302, (endpoint, method)
+            assert urlsplit(response.getheader("Location")).path == "/login"
