@@ -16,7 +16,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from web import create_app
-from web.auth import OPEN_ENDPOINTS, secret_key
+from web.auth import OPEN_ENDPOINTS, SessionKeyError, secret_key
 from web.userfile import UsersFileError, read_users, write_users
 
 from .conftest import ROOT
@@ -256,7 +256,7 @@ def test_the_session_key_is_made_once_beside_the_index_readable_by_its_owner(tmp
     app = create_app({"INDEX_DIR": tmp_path / "index", "USERS_FILE": users_file(tmp_path)})
     assert app.secret_key == first
     path.chmod(0o644)
-    with pytest.raises(UsersFileError, match="readable by others"):
+    with pytest.raises(SessionKeyError, match="readable by others"):
         secret_key(path)
 
 

@@ -105,12 +105,17 @@ class Login:
         return name
 
 
+class SessionKeyError(Exception):
+    """The session key file cannot be used; the message names it and what to do."""
+
+
 def beside(index_dir: Path, suffix: str) -> Path:
     return index_dir.with_name(index_dir.name + suffix)
 
 
 def register(app: Flask) -> None:
-    """Turn the login on when USERS_FILE is set; raises UsersFileError for a bad file."""
+    """Turn the login on when USERS_FILE is set; raises UsersFileError for a bad users file,
+    SessionKeyError for a bad key file."""
     if not app.config.get("USERS_FILE"):
         app.context_processor(lambda: {"login_user": None})
         return
@@ -146,12 +151,12 @@ def secret_key(path: Path) -> bytes:
             os.unlink(temporary)
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
-        raise UsersFileError(
+        raise SessionKeyError(
             f"{path}: the session key is readable by others (mode {mode:o}); chmod 600 {path}"
         )
     key = path.read_bytes().strip()
     if len(key) < 32:
-        raise UsersFileError(f"{path}: the session key is too short; delete the file to renew it")
+        raise SessionKeyError(f"{path}: the session key is too short; delete the file to renew it")
     return key
 
 
