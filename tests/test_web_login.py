@@ -267,6 +267,7 @@ def users_command(path: Path, *args: str, stdin: str = "") -> subprocess.Complet
     )
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 def test_the_users_command_adds_changes_and_removes_users(tmp_path):
     path = tmp_path / "conf" / "users"
     first, second = "一个足够长的中文密码", "another long password"
