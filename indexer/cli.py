@@ -32,6 +32,7 @@ from .extraction.extract import build_record
 from .query_plan import TIER_NAMES
 from .records import METADATA_FIELDS, Record
 from .search import SORTS, SearchRequest, SearchResults, search
+from .status import record_failed_run
 from .store import (
     ARCHIVE_ENV,
     INDEX_ENV,
@@ -58,10 +59,14 @@ class _Main(click.Group):
         except Exception as error:
             if os.environ.get("FAZHI_DEBUG"):
                 raise
-            raise click.ClickException(
-                f"unexpected error: {type(error).__name__}: {error} "
-                "(please report it; FAZHI_DEBUG=1 shows the traceback)"
-            ) from error
+            raise click.ClickException(unexpected(error)) from error
+
+
+def unexpected(error: Exception) -> str:
+    return (
+        f"unexpected error: {type(error).__name__}: {error} "
+        "(please report it; FAZHI_DEBUG=1 shows the traceback)"
+    )
 
 
 class _SearchCommand(click.Command):
@@ -232,10 +237,14 @@ def update(archive: Path | None, index_dir: Path | None, full: bool, verify: boo
     try:
         with bar:
             result = update_index(archive, index_dir, full=full, progress=progress, verify=verify)
-    except (UpdateInProgress, DiskFull) as error:
+    except UpdateInProgress as error:
         raise click.ClickException(str(error)) from error
-    except FileNotFoundError as error:
+    except (DiskFull, FileNotFoundError) as error:
+        record_failed_run(index_dir, str(error))  # the overview says so until a run succeeds
         raise click.ClickException(str(error)) from error
+    except Exception as error:
+        record_failed_run(index_dir, unexpected(error))
+        raise
     _print_update_summary(result)
     if result.failed:
         sys.exit(1)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bench.__main__ import format_report
 from bench.corpus import generate_corpus
 from bench.harness import Config, run_benchmark
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 def test_benchmark_end_to_end(tmp_path):
     extra = tmp_path / "queries.txt"
     extra.write_text("法治 OR 普法\n依法行政 -禁毒\n\n", encoding="utf-8")

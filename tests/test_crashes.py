@@ -258,6 +258,7 @@ def pending_files(archive: Archive, indexed: dict[str, str]) -> int:
     )
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 def test_an_update_killed_at_random_moments_loses_nothing(tmp_path):
     began = time.monotonic()
     archive = Archive.generated(tmp_path / "archive", 200, seed=11)
@@ -355,6 +356,7 @@ def lose_power(
     return damaged
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 @WHOOSH_LEAVES_DAMAGED_FILES_TO_GC
 def test_power_loss_during_an_update_leaves_the_last_good_state(tmp_path):
     began = time.monotonic()
@@ -405,6 +407,7 @@ def test_power_loss_during_an_update_leaves_the_last_good_state(tmp_path):
     )
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 @WHOOSH_LEAVES_DAMAGED_FILES_TO_GC
 @pytest.mark.parametrize(
     "crash_at",
@@ -448,6 +451,7 @@ def test_power_loss_at_each_step_of_a_commit(tmp_path, crash_at):
     assert_holds_exactly(archive, index_dir)
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 @WHOOSH_LEAVES_DAMAGED_FILES_TO_GC
 def test_an_unsynced_whoosh_segment_zeroed_under_an_intact_table_of_contents(tmp_path):
     """The power goes after Whoosh's commit, before its sync; the new table of contents

@@ -127,6 +127,7 @@ def leftovers(root: Path) -> list[str]:
     )
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 @pytest.mark.parametrize(
     "limit, what",
     [
@@ -188,6 +189,7 @@ def used(folder: Path) -> int:
     return (stats.f_blocks - stats.f_bfree) * stats.f_frsize
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 def test_a_full_disk_at_each_step_of_an_update_then_space_finishes_it(tmp_path, small_disk):
     disk, resize = small_disk
     archive, index_dir = tmp_path / "archive", disk / "index"
@@ -226,6 +228,7 @@ def test_a_full_disk_at_each_step_of_an_update_then_space_finishes_it(tmp_path, 
     assert_holds_the_archive(archive, index_dir)
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 def test_the_next_run_removes_what_an_interrupted_run_left(tmp_path):
     """What a run killed mid-write leaves (staging folders, the text index and segment of a
     generation Whoosh never committed) takes space and serves nobody: the next run removes

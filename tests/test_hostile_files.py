@@ -250,6 +250,7 @@ def test_links_outside_the_archive_loops_and_dangling_links_are_named(archive, i
 # Row 6: .docx that inflate past the bound
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 def test_a_docx_bomb_is_refused_before_it_is_inflated(archive, index_dir):
     bomb = docx_bomb(2200)
     assert len(bomb) < 12 << 20
@@ -329,6 +330,7 @@ def write_large_txt(path: Path) -> None:
             out.write(text)
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 @pytest.mark.parametrize(
     "name, write, setting, reasons",
     [

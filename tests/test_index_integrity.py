@@ -44,6 +44,7 @@ def total(index_dir: Path, query: str) -> int:
         archive_index.close()
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 def test_no_search_fails_while_updates_commit(tmp_path):
     archive = make_archive(tmp_path / "archive", 300)
     index_dir = tmp_path / "index"
@@ -171,6 +172,7 @@ def test_a_generation_left_without_its_manifest_is_sealed_by_the_next_run(tmp_pa
     assert (index_dir / f"manifest-{generation}.json").exists()
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 def test_threads_share_one_archive_index(tmp_path):
     """A Whoosh searcher is not thread-safe: each thread of a server gets its own."""
     index_dir = tmp_path / "index"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.large_report import BLOCK, BLOCK_SECTIONS, TOWN, YEAR, large_report, time_extraction
 
 MAX_RATIO = 7.0
@@ -22,6 +24,7 @@ def _write(folder: Path, megabytes: float, one_line: bool = False) -> tuple[Path
     return path, blocks
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 def test_a_16_mb_report_is_extracted_whole_in_time_linear_in_its_length(tmp_path: Path) -> None:
     (small, _), (large, blocks) = (_write(tmp_path, size) for size in (4, 16))
     small_seconds = min(time_extraction(small)[1] for _ in range(2))

@@ -153,6 +153,7 @@ def test_a_recorded_run_must_fit_the_queries(tmp_path):
         load_recorded(RECORDED, queries, {**data["archive"], "passages": 1})
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 def test_the_judged_set_on_the_evaluation_archive(tmp_path):
     """At least 60 queries of every kind, each with a passage of grade ≥ 1 in the archive
     the bench builds (here from the repository's copies of the real reports and samples)."""

@@ -138,6 +138,7 @@ def test_links_encode_like_urlencode(query: str, changes: dict) -> None:
         assert url_with(**changes) == expected
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 def test_request_cpu_script_prints_figures(tmp_path, monkeypatch) -> None:
     from click.testing import CliRunner
 

@@ -169,6 +169,7 @@ def test_another_address_is_explicit_and_said(small_index):
         stop(process)
 
 
+@pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
 def test_bin_run_reports_a_failed_file_and_serves_anyway(small_index, tmp_path):
     archive, _ = small_index
     index = tmp_path / "index"

@@ -1,7 +1,8 @@
 """What the archive holds: counts per year and county, the town × year grid, the last update.
 
 All of it comes from one pass over the index's report table (`archive_reports`) and the
-status file the last update wrote; nothing here reads report files.
+status file the last update wrote (with the run that failed since, if one did); nothing here
+reads report files.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from indexer import ArchiveIndex, IndexStatus, ReportKey, archive_reports, read_status
+from indexer.status import FailedRun, read_failed_run
 
 from .charts import BarChart, bar_chart
 from .state import fresh_search_url, report_path
@@ -63,6 +65,8 @@ class Overview:
     grid: list[CountyGroup]
     status: IndexStatus | None
     updated_local: str | None
+    failed_run: FailedRun | None = None  # the last run failed: the index is behind
+    failed_local: str | None = None
 
 
 def build_overview(archive_index: ArchiveIndex, index_dir: Path) -> Overview:
@@ -92,6 +96,7 @@ def build_overview(archive_index: ArchiveIndex, index_dir: Path) -> Overview:
         ],
     )
     status = read_status(index_dir)
+    failed_run = read_failed_run(index_dir)
     return Overview(
         reports=len(reports),
         towns=len({r.town for r in reports if r.town}),
@@ -106,6 +111,8 @@ def build_overview(archive_index: ArchiveIndex, index_dir: Path) -> Overview:
         grid=town_grid(reports, years),
         status=status,
         updated_local=local_time(status.finished_at) if status else None,
+        failed_run=failed_run,
+        failed_local=local_time(failed_run.at) if failed_run else None,
     )
 
 

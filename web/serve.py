@@ -20,6 +20,8 @@ import flask
 from indexer import ArchiveIndex, IndexUnavailable, default_index_dir
 from indexer.lexicon import LexiconError, lexicon
 
+from .userfile import UsersFileError, configured_users_file, read_users
+
 CONFIG_ENV = "FAZHI_WEB_CONFIG"  # as in create_app
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
 SERVERS = ("gunicorn", "waitress")
@@ -61,7 +63,10 @@ def main(host: str, port: int, index_dir: Path | None, archive_dir: Path | None,
     try:
         check_index(resolve_index_dir(config))
         lexicon()  # before any worker starts: a broken word list is one message, not many
-    except (IndexUnavailable, LexiconError) as error:
+        users_file = configured_users_file()
+        if users_file:
+            read_users(users_file)  # the same for a broken users file
+    except (IndexUnavailable, LexiconError, UsersFileError) as error:
         raise click.ClickException(str(error)) from None
     if server == "waitress":
         serve_waitress(config, host, port)
