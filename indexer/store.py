@@ -30,7 +30,7 @@ from .lastgood import last_good_dir
 from .manifest import damage, manifest_path
 from .records import Record
 from .schema import SCHEMA_VERSION, build_schema
-from .textindex import TextIndex, text_dir
+from .textindex import TextIndex
 from .vocabulary import CATEGORY_BITS
 
 META_FILE = "fazhi-meta.json"
@@ -135,7 +135,7 @@ def _open_generation(folder: Path) -> tuple[whoosh_index.Index, TextIndex]:
     problems = damage(folder, generation, deep=False)
     if problems:
         raise _Unusable("damaged: " + "; ".join(problems[:3]))
-    return opened, TextIndex.load(text_dir(folder, generation))
+    return opened, TextIndex.load(folder, generation)
 
 
 def live_damage(path: Path, deep: bool = False) -> tuple[int, list[str]]:
@@ -151,11 +151,11 @@ def live_damage(path: Path, deep: bool = False) -> tuple[int, list[str]]:
     unsealed = not manifest_path(path, generation).exists()
     if not problems and (deep or unsealed):
         try:
-            TextIndex.load(text_dir(path, generation))
+            TextIndex.load(path, generation)
         except FileNotFoundError:
             pass  # a run killed before publishing: the update writes it from the records
         except Exception as error:  # noqa: BLE001 - whatever the damage, it is reported
-            problems.append(f"text-{generation}: {type(error).__name__}: {error}")
+            problems.append(f"text-{generation}.json: {type(error).__name__}: {error}")
     if deep or unsealed:
         try:
             with opened.searcher() as searcher:
