@@ -25,7 +25,7 @@ _MANIFEST = re.compile(r"manifest-(\d+)\.json")
 _NOT_IN_A_GENERATION = re.compile(
     r"MAIN_WRITELOCK|manifest-\d+\.json(\.tmp)?|.*\.tmp|text-\d+\.json"
 )
-_TEXT_INDEX = re.compile(r"(text-\d+\.json|seg-\d+/)")
+_TEXT_INDEX = re.compile(r"(text-\d+\.json|seg-\d+-\d+/)")
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def write_manifest(index_dir: Path, generation: int) -> dict[str, FileSum]:
     sums = {}
     for name in generation_files(index_dir, generation):
         size = (index_dir / name).stat().st_size
-        old = known.get(name) or _written_with(index_dir, name)
+        old = _written_with(index_dir, name) or known.get(name)
         sums[name] = old if old and old.size == size else FileSum(size, digest(index_dir / name))
     data = {"generation": generation, "files": {n: [s.size, s.digest] for n, s in sums.items()}}
     write_synced(manifest_path(index_dir, generation), json.dumps(data).encode())

@@ -36,7 +36,7 @@ DELETES_ALLOWED = 0.33
 class SegmentSize:
     """A segment as the policy sees it: its id, bytes of live text and of deleted text."""
 
-    id: int
+    id: str
     live: int
     deleted: int = 0
 
@@ -49,9 +49,10 @@ class SegmentSize:
         return self.deleted / max(self.live + self.deleted, 1)
 
 
-def plan_merges(segments: list[SegmentSize], max_bytes: int = MAX_SEGMENT_BYTES) -> list[list[int]]:
+def plan_merges(segments: list[SegmentSize], max_bytes: int | None = None) -> list[list[str]]:
     """The merges to run (each a list of segment ids), none when the index is in shape."""
-    merges: list[list[int]] = []
+    max_bytes = max_bytes or MAX_SEGMENT_BYTES
+    merges: list[list[str]] = []
     taken: set[int] = set()
     too_big = [s for s in segments if s.live > max_bytes // 2]
     for segment in too_big:  # a large segment is only rewritten to shed its deletions
@@ -76,11 +77,10 @@ def plan_merges(segments: list[SegmentSize], max_bytes: int = MAX_SEGMENT_BYTES)
     return merges
 
 
-def plan_optimize(
-    segments: list[SegmentSize], max_bytes: int = MAX_SEGMENT_BYTES
-) -> list[list[int]]:
+def plan_optimize(segments: list[SegmentSize], max_bytes: int | None = None) -> list[list[str]]:
     """Merges down to the fewest segments under `max_bytes` (largest first, each into the
     first group it fits); a segment left alone is rewritten if it holds deletions."""
+    max_bytes = max_bytes or MAX_SEGMENT_BYTES
     groups: list[tuple[int, list[SegmentSize]]] = []
     for segment in sorted(segments, key=lambda s: s.live, reverse=True):
         for at, (size, members) in enumerate(groups):

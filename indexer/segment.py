@@ -44,7 +44,7 @@ FORMAT_VERSION = 3  # 3: segments (2: passage_start in bytes of UTF-8, passages.
 _UNIGRAM = 0xFFFF  # second half of a single character's code: a noncharacter, never in text
 _ASTRAL = 0xFFFE  # every character beyond the BMP shares one code (candidates are confirmed)
 _CHUNK_CHARS = 2_000_000
-_SEGMENT = re.compile(r"seg-(\d+)")
+_SEGMENT = re.compile(r"seg-(\d+-\d+)")
 
 
 @dataclass
@@ -69,17 +69,25 @@ def category_mask(names: Iterable[str]) -> int:
     return sum(CATEGORY_BITS[name] for name in set(names))
 
 
-def segment_dir(index_dir: Path, segment: int) -> Path:
+def segment_dir(index_dir: Path, segment: str) -> Path:
     return index_dir / f"seg-{segment}"
 
 
-def segment_ids(index_dir: Path) -> list[int]:
-    """The segment folders present (complete ones: staging folders end in .tmp)."""
+def segment_ids(index_dir: Path) -> list[str]:
+    """The segments present (complete ones: staging folders end in .tmp). A segment is
+    named by the generation that first listed it and a count within it (`seg-12-0`), so a
+    name is never reused for other contents: checksums and the last good copy go by name."""
     found = (_SEGMENT.fullmatch(p.name) for p in index_dir.glob("seg-*"))
-    return sorted(int(m.group(1)) for m in found if m)
+    return sorted(m.group(1) for m in found if m)
 
 
-def write_segment(index_dir: Path, segment: int, entries: Sequence[ReportEntry]) -> Path:
+def new_segment_id(index_dir: Path, generation: int) -> str:
+    """The next free name among the segments of `generation`."""
+    taken = [int(s.split("-")[1]) for s in segment_ids(index_dir) if s.startswith(f"{generation}-")]
+    return f"{generation}-{max(taken, default=-1) + 1}"
+
+
+def write_segment(index_dir: Path, segment: str, entries: Sequence[ReportEntry]) -> Path:
     """Write a segment holding `entries` (in this order) into a staging folder, sync it and
     rename it into place, with the checksums of its files."""
     target = segment_dir(index_dir, segment)

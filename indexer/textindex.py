@@ -51,7 +51,7 @@ _GENERATION = re.compile(r"text-(\d+)\.json")
 class SegmentRef:
     """A segment of a generation and the reports (local ids, sorted) deleted from it."""
 
-    id: int
+    id: str
     deleted: tuple[int, ...] = ()
 
 
@@ -68,7 +68,7 @@ def read_generation(index_dir: Path, generation: int) -> list[SegmentRef]:
     data = json.loads(generation_path(index_dir, generation).read_text(encoding="utf-8"))
     if data.get("version") != FORMAT_VERSION:
         raise ValueError(f"text-{generation}.json: text index format {data.get('version')}")
-    return [SegmentRef(int(s["id"]), tuple(s["deleted"])) for s in data["segments"]]
+    return [SegmentRef(str(s["id"]), tuple(s["deleted"])) for s in data["segments"]]
 
 
 def write_generation(index_dir: Path, generation: int, refs: list[SegmentRef]) -> None:
@@ -93,7 +93,7 @@ def drop_older_text_indexes(index_dir: Path, generation: int) -> None:
 
 
 def drop_unlisted_segments(index_dir: Path) -> None:
-    listed: set[int] = set()
+    listed: set[str] = set()
     for kept in existing_generations(index_dir):
         try:
             listed.update(ref.id for ref in read_generation(index_dir, kept))

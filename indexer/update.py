@@ -27,6 +27,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import clean_files
 from whoosh.writing import SegmentWriter
 
+from . import merge
 from .archive import ArchiveScan, content_hash, scan_archive, shown_name
 from .durable import fsync_path
 from .errors import DiskFull, IndexUnavailable, ReportReadError
@@ -34,9 +35,9 @@ from .extraction.overrides import read_overrides, sidecar_path
 from .extraction_version import extraction_fingerprint
 from .lastgood import drop_previous_copies, keep_last_good, last_good_dir
 from .manifest import generation_files, only_text_index, read_manifest, write_manifest
-from .merge import MAX_SEGMENT_BYTES, SegmentSize, plan_merges, plan_optimize
+from .merge import SegmentSize, plan_merges, plan_optimize
 from .schema import entry_from_document
-from .segment import ReportEntry, Segment, segment_dir, segment_ids, write_segment
+from .segment import ReportEntry, Segment, new_segment_id, segment_dir, write_segment
 from .statcache import FileState, StatCache, cache_path, file_state
 from .status import FailedFile, IndexStatus, now_utc, write_status
 from .store import (
@@ -225,7 +226,7 @@ class _Writing:
         self._batch: dict[str, ReportEntry] = {}
         self._batch_bytes = 0
         self._gone: set[str] = set()  # deleted or replaced since the last commit
-        self._loaded: dict[int, Segment] = {}
+        self._loaded: dict[str, Segment] = {}
 
     @cached_property
     def _indexed(self) -> int:
@@ -248,7 +249,7 @@ class _Writing:
                     where[file] = (ref.id, local)
         return _Layout(refs, where)
 
-    def segment(self, segment: int) -> Segment:
+    def segment(self, segment: str) -> Segment:
         if segment not in self._loaded:
             self._loaded[segment] = Segment.load(segment_dir(self.path, segment))
         return self._loaded[segment]
@@ -267,7 +268,7 @@ class _Writing:
         # Batches double with the index (a killed first build keeps all but its last
         # batch), up to a segment's size.
         if len(self._batch) >= max(self.batch_files, self._indexed - len(self._batch)) or (
-            self._batch_bytes >= MAX_SEGMENT_BYTES
+            self._batch_bytes >= merge.MAX_SEGMENT_BYTES
         ):
             self.commit()
 
@@ -278,7 +279,7 @@ class _Writing:
         if self._batch.pop(name, None) is not None:
             self._batch_bytes = sum(e.size for e in self._batch.values())
 
-    def commit(self, merges: list[list[int]] | None = None) -> None:
+    def commit(self, merges: list[list[str]] | None = None) -> None:
         """Commit what was put or deleted since the last commit, if anything, with the
         merges the policy asks for (or `merges`, for optimize: then a commit of nothing)."""
         if self._writer is None and merges is None:
@@ -300,7 +301,7 @@ class _Writing:
         with _room_for("the manifest and the last good copy", self.path, committed):
             self.seal(writer.generation)
 
-    def _next_layout(self, generation: int, merges: list[list[int]] | None) -> _Layout:
+    def _next_layout(self, generation: int, merges: list[list[str]] | None) -> _Layout:
         """Write the batch's segment, the deletions and the merges as `generation`."""
         layout = self.layout
         where = dict(layout.where)
@@ -311,17 +312,19 @@ class _Writing:
                 deleted[segment].add(local)
         refs = [SegmentRef(ref.id, tuple(sorted(deleted[ref.id]))) for ref in layout.refs]
         if self._batch:
-            refs.append(self._written([self._batch[n] for n in sorted(self._batch)], where))
+            refs.append(
+                self._written(generation, [self._batch[n] for n in sorted(self._batch)], where)
+            )
         if merges is None:
             merges = plan_merges([self._size(ref) for ref in refs])
         for group in merges:
-            refs = self._merged(refs, group, where)
+            refs = self._merged(generation, refs, group, where)
         write_generation(self.path, generation, refs)
         return _Layout(refs, where)
 
-    def _written(self, entries: list[ReportEntry], where: dict) -> SegmentRef:
+    def _written(self, generation: int, entries: list[ReportEntry], where: dict) -> SegmentRef:
         """A new segment of `entries`, recorded in `where`."""
-        segment = max([-1, *segment_ids(self.path), *self._loaded]) + 1
+        segment = new_segment_id(self.path, generation)
         write_segment(self.path, segment, entries)
         for local, entry in enumerate(entries):
             where[entry.file] = (segment, local)
@@ -332,7 +335,9 @@ class _Writing:
         deleted = int(sizes[list(ref.deleted)].sum()) if ref.deleted else 0
         return SegmentSize(ref.id, int(sizes.sum()) - deleted, deleted)
 
-    def _merged(self, refs: list[SegmentRef], group: list[int], where: dict) -> list[SegmentRef]:
+    def _merged(
+        self, generation: int, refs: list[SegmentRef], group: list[str], where: dict
+    ) -> list[SegmentRef]:
         """`refs` with the segments of `group` replaced by one holding their live reports
         (read back from the segments, in file name order), where the first of them was."""
         members = [ref for ref in refs if ref.id in group]
@@ -342,7 +347,7 @@ class _Writing:
             live = [i for i in range(len(self.segment(ref.id).files)) if i not in deleted]
             entries.extend(self.segment(ref.id).entries(live))
         entries.sort(key=lambda e: e.file)
-        merged = [self._written(entries, where)] if entries else []
+        merged = [self._written(generation, entries, where)] if entries else []
         at = refs.index(members[0])
         kept = [ref for ref in refs if ref.id not in group]
         return kept[:at] + merged + kept[at:]
@@ -373,11 +378,11 @@ class _Writing:
             for document in searcher.all_stored_fields():
                 batch.append(entry_from_document(document))
                 size += batch[-1].size
-                if size >= MAX_SEGMENT_BYTES:
-                    refs.append(self._written(batch, where))
+                if size >= merge.MAX_SEGMENT_BYTES:
+                    refs.append(self._written(generation, batch, where))
                     batch, size = [], 0
         if batch:
-            refs.append(self._written(batch, where))
+            refs.append(self._written(generation, batch, where))
         write_generation(self.path, generation, refs)
         self.layout = _Layout(refs, where)
         self.seal(generation)
@@ -431,7 +436,7 @@ def optimize_index(index_dir: Path) -> list[str]:
         return lines
 
 
-def _mb(sizes: list[SegmentSize], ids: list[int] | None = None) -> str:
+def _mb(sizes: list[SegmentSize], ids: list[str] | None = None) -> str:
     chosen = [s for s in sizes if ids is None or s.id in ids]
     live = sum(s.live for s in chosen) / 1e6
     deleted = sum(s.deleted for s in chosen) / 1e6
