@@ -14,7 +14,10 @@ import random
 import shutil
 from pathlib import Path
 
+from click.testing import CliRunner
+
 from indexer import merge
+from indexer.cli import main
 from indexer.extraction.extract import build_record
 from indexer.normalize import normalize
 from indexer.search import SearchRequest, search
@@ -166,10 +169,17 @@ def test_optimize_merges_to_one_segment_and_changes_no_result(tmp_path, monkeypa
     assert segments_of(index_dir) > 1
     before = [results(index_dir, request) for request in QUERIES]
 
-    lines = optimize_index(index_dir)
+    printed = CliRunner().invoke(main, ["optimize", "--index", str(index_dir)])
 
+    assert printed.exit_code == 0, printed.output
     assert segments_of(index_dir) == 1
-    assert "1 after" in lines[-1]
+    assert printed.output.startswith("merged ") and " 1 after: " in printed.output
     assert [results(index_dir, request) for request in QUERIES] == before
     assert optimize_index(index_dir) == ["1 segment(s): nothing to merge"]
     assert len(list(index_dir.glob("seg-*"))) == 1
+
+
+def test_optimize_without_an_index_says_which_command_builds_it(tmp_path):
+    printed = CliRunner().invoke(main, ["optimize", "--index", str(tmp_path / "none")])
+    assert printed.exit_code == 1
+    assert "fazhi-index update --index" in printed.output
