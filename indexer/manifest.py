@@ -129,6 +129,31 @@ def damage(index_dir: Path, generation: int, deep: bool) -> list[str]:
     return problems
 
 
+def segments_damage(index_dir: Path, generation: int) -> list[str]:
+    """What differs in the generation's text segments from the sizes and checksums recorded
+    when each was written (or cannot be read at all): reads every segment file."""
+    problems = []
+    try:
+        listing = json.loads((index_dir / f"text-{generation}.json").read_text("utf-8"))
+        folders = [f"seg-{segment['id']}" for segment in listing["segments"]]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return [f"text-{generation}.json cannot be read ({type(error).__name__})"]
+    for folder in folders:
+        try:
+            sums = json.loads((index_dir / folder / CHECKSUMS).read_text("utf-8"))
+            recorded = {name: FileSum(*entry) for name, entry in sums.items()}
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            problems.append(f"{folder}/{CHECKSUMS} cannot be read ({type(error).__name__})")
+            continue
+        for name, expected in recorded.items():
+            path = index_dir / folder / name
+            if not path.exists():
+                problems.append(f"{folder}/{name} is missing")
+            elif path.stat().st_size != expected.size or digest(path) != expected.digest:
+                problems.append(f"{folder}/{name} differs from when it was written")
+    return problems
+
+
 def only_text_index(problems: list[str]) -> bool:
     """Whether only the text index is damaged: it can be rebuilt from Whoosh's records."""
     return all(_TEXT_INDEX.match(problem) for problem in problems)
