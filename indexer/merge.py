@@ -14,12 +14,14 @@ segments are merged, but rarely enough that an update costs what changed, not th
   life, as in Lucene.
 - No merge produces a segment over MAX_SEGMENT_BYTES, and a segment over half of it is not
   merged again (unless DELETES_ALLOWED of its bytes are deleted: then it is rewritten). This
-  is what bounds memory: a postings build sorts one segment's gram keys at once, about 8
-  bytes per byte of text at peak (measured: the 92 MB of text of the benchmark's 10,000
-  reports in one segment took 0.77 GB over the entries, 0.98 GB in all), so a 128 MB
-  segment peaks near 1.4 GB with its entries, under the issue's 2 GB at any archive size;
-  a smaller cap would mean more segments to search (300,000 reports: 2.8 GB of text, 22
-  to 44 segments).
+  is what bounds memory: a postings build sorts one segment's gram keys at once, about 10
+  bytes per byte of text at peak, and the entries being written take about 2.5 more
+  (`python -m bench.segments memory`: 83 MB of the benchmark's text, 1,145 MB peak RSS,
+  828 MB of it over the loaded entries). A 96 MB segment so peaks near 1.2 GB at any
+  archive size, leaving room under the issue's 2 GB for the rest of an update (Whoosh's
+  writer, the scan of the archive); 128 MB would come close to it. A smaller cap would
+  mean more segments to search: 300,000 reports hold about 2.8 GB of text, 29 to 58
+  segments at this cap.
 - `optimize` (fazhi-index optimize) merges down to the fewest segments the cap allows.
 """
 
@@ -28,7 +30,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-MAX_SEGMENT_BYTES = int(os.environ.get("FAZHI_MAX_SEGMENT_MB", "128")) << 20
+MAX_SEGMENT_BYTES = int(os.environ.get("FAZHI_MAX_SEGMENT_MB", "96")) << 20
 FLOOR_BYTES = 2 << 20
 SEGMENTS_PER_TIER = 8
 MERGE_FACTOR = 8
