@@ -20,6 +20,8 @@ from pathlib import Path
 
 from bench.corpus import generate_corpus
 from indexer import ArchiveIndex, SearchRequest, search, update_index
+from indexer.segment import segment_dir
+from indexer.textindex import existing_generations, read_generation
 
 SEARCH_LOOP = """
 import sys
@@ -93,9 +95,10 @@ def damaged(archive: Path, index: Path) -> str:
     time.sleep(4)
     killed.send_signal(signal.SIGKILL)
     killed.wait()
-    generation = max(int(p.name.split("-")[1]) for p in index.glob("text-*"))
+    generation = max(existing_generations(index))
+    segment = segment_dir(index, read_generation(index, generation)[-1].id)
     for name in ("tables.json", "passages.txt"):
-        path = index / f"text-{generation}" / name
+        path = segment / name
         with open(path, "r+b") as handle:
             handle.truncate(path.stat().st_size // 2)
     before = _reports(index)
@@ -103,7 +106,7 @@ def damaged(archive: Path, index: Path) -> str:
     after = _reports(index)
     repairs = "; ".join(r[:120] for r in summary.repairs) or "none"
     return (
-        f"killed update, then text-{generation} cut in half: search {before}; "
+        f"killed update, then {segment.name} of text-{generation} cut in half: search {before}; "
         f"plain update: {summary.line()}, repaired: {repairs}; search {after}"
     )
 

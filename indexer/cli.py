@@ -42,7 +42,7 @@ from .store import (
 )
 from .timeline import TownAmbiguous, TownError, TownNotFound, town_view
 from .town_text import render_town
-from .update import UpdateSummary, update_index
+from .update import UpdateSummary, optimize_index, update_index
 from .vocabulary import CATEGORIES, MAX_RESULTS, SECTION_SEPARATOR
 
 INDEX_HELP = f"Index folder (default: ${INDEX_ENV} or var/index)."
@@ -248,6 +248,27 @@ def update(archive: Path | None, index_dir: Path | None, full: bool, verify: boo
     _print_update_summary(result)
     if result.failed:
         sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), help=INDEX_HELP
+)
+def optimize(index_dir: Path | None) -> None:
+    """Merge the text index's segments down to the fewest the size cap allows.
+
+    Updates merge segments as they go (a tiered policy); this merges the rest, e.g. after a
+    large re-index. Searches go on meanwhile; it takes the update lock. Prints each merge.
+
+    Example: fazhi-index optimize --index /srv/fazhi-index
+    """
+    index_dir = index_dir or default_index_dir()
+    try:
+        lines = optimize_index(index_dir)
+    except (UpdateInProgress, DiskFull, IndexUnavailable) as error:
+        raise click.ClickException(str(error)) from error
+    for line in lines:
+        click.echo(line)
 
 
 def _print_update_summary(result: UpdateSummary) -> None:

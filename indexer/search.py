@@ -418,8 +418,9 @@ class _Search:
         """Positions into `matched` in result order, and each matched report's score.
 
         Tiers first; within a tier, the score (or the year, newest first, when sorting by
-        year), then the report with more hits, then the file name (reports are stored in
-        name order). The first RERANKED reports are scored again on their passages' text.
+        year), then the report with more hits, then the file name (by its rank: report ids
+        follow the text index's segments). The first RERANKED reports are scored again on
+        their passages' text.
         """
         report_of = self.text.passage_report[hits.passages]
         scores = np.zeros(len(matched))
@@ -429,9 +430,10 @@ class _Search:
         tiers = tier_of[matched]
         years = -np.asarray(self.text.report_year, dtype=np.int32)[matched]
         by_year = self.request.sort == "year" or not (query.required or query.free)
+        names = self.text.file_ranks()[matched]
 
         def order() -> np.ndarray:
-            keys = [matched, -hit_counts, -scores]
+            keys = [names, -hit_counts, -scores]
             if by_year:
                 keys.append(years)
             return np.lexsort([*keys, tiers])

@@ -27,10 +27,10 @@ from . import normalize, textindex
 from .durable import write_synced
 from .errors import IndexUnavailable, UpdateInProgress
 from .lastgood import last_good_dir
-from .manifest import damage, manifest_path
+from .manifest import damage, manifest_path, segments_damage
 from .records import Record
 from .schema import SCHEMA_VERSION, build_schema
-from .textindex import TextIndex, text_dir
+from .textindex import TextIndex, generation_path
 from .vocabulary import CATEGORY_BITS
 
 META_FILE = "fazhi-meta.json"
@@ -135,7 +135,7 @@ def _open_generation(folder: Path) -> tuple[whoosh_index.Index, TextIndex]:
     problems = damage(folder, generation, deep=False)
     if problems:
         raise _Unusable("damaged: " + "; ".join(problems[:3]))
-    return opened, TextIndex.load(text_dir(folder, generation))
+    return opened, TextIndex.load(folder, generation)
 
 
 def live_damage(path: Path, deep: bool = False) -> tuple[int, list[str]]:
@@ -144,18 +144,19 @@ def live_damage(path: Path, deep: bool = False) -> tuple[int, list[str]]:
     (`deep`) Whoosh records that do not read. Sizes are cheap; `deep` reads the whole index.
 
     A generation without a manifest (a run killed between Whoosh's commit and its sync) is
-    read in full too: a power cut then may have cut or zeroed any of its Whoosh files."""
+    read in full too: a power cut then may have cut or zeroed any of its files (its text
+    segments are compared with the checksums recorded when they were written)."""
     opened = whoosh_index.open_dir(str(path), schema=build_schema(), readonly=True)
     generation = opened.latest_generation()
     problems = damage(path, generation, deep)
     unsealed = not manifest_path(path, generation).exists()
-    if not problems and (deep or unsealed):
+    listed = generation_path(path, generation).exists()  # else: killed before publishing,
+    if not problems and (deep or unsealed) and listed:  # the update writes it from the records
+        problems += segments_damage(path, generation)  # against the sums written with them
         try:
-            TextIndex.load(text_dir(path, generation))
-        except FileNotFoundError:
-            pass  # a run killed before publishing: the update writes it from the records
+            TextIndex.load(path, generation)
         except Exception as error:  # noqa: BLE001 - whatever the damage, it is reported
-            problems.append(f"text-{generation}: {type(error).__name__}: {error}")
+            problems.append(f"text-{generation}.json: {type(error).__name__}: {error}")
     if deep or unsealed:
         try:
             with opened.searcher() as searcher:

@@ -264,23 +264,34 @@ def _spread(values: np.ndarray, most: int) -> np.ndarray:
 
 
 class _PairTable:
-    """The text index's postings of character pairs, by pair or by one of its characters."""
+    """The text index's postings of character pairs, by pair or by one of its characters,
+    over its segments: counts add up each segment's (deleted passages included: they only
+    order candidates), passages are the live ones, as global ids."""
 
     def __init__(self, text: TextIndex) -> None:
+        self.text = text
         # Plain arrays over the memory maps: slicing a memmap makes a memmap object each time.
-        self.codes = np.asarray(text.gram_codes)
-        self.offsets = np.asarray(text.gram_offsets)
-        self.postings = np.asarray(text.gram_passages)
-        self._at: dict[int, int] = {}
+        self.parts = [
+            (np.asarray(codes), np.asarray(offsets), np.asarray(postings), part)
+            for codes, offsets, postings, part in text.pair_postings()
+        ]
 
     def count(self, first: str, second: str) -> int:
         """Passages holding the pair; 0 for a character beyond the BMP (no code of its own)."""
-        at = self._position(first, second)
-        return 0 if at < 0 else int(self.offsets[at + 1] - self.offsets[at])
+        code = _pair(first, second)
+        return 0 if code < 0 else int(self._counts(np.array([code], dtype=np.int64))[0])
 
     def passages(self, first: str, second: str) -> np.ndarray:
-        at = self._position(first, second)
-        return self.postings[self.offsets[at] : self.offsets[at + 1]] if at >= 0 else _NONE
+        code = _pair(first, second)
+        if code < 0:
+            return _NONE
+        found = []
+        for codes, offsets, postings, part in self.parts:
+            at = int(np.searchsorted(codes, code))
+            if at < len(codes) and int(codes[at]) == code:
+                local = postings[offsets[at] : offsets[at + 1]]
+                found.append(self.text.live_global(part, local))
+        return np.concatenate(found) if found else _NONE
 
     def fills(self, left: str | None, right: str | None, most: int) -> list[tuple[str, int]]:
         """Up to `most` letters or digits X for which `left`X and X`right` both occur (one
@@ -306,24 +317,15 @@ class _PairTable:
                     break
         return chosen
 
-    def _position(self, first: str, second: str) -> int:
-        """Where the pair's code is in the table, or -1."""
-        if _code(first) < 0 or _code(second) < 0:
-            return -1
-        code = (_code(first) << _SHIFT) | _code(second)
-        if code not in self._at:
-            at = int(np.searchsorted(self.codes, code))
-            self._at[code] = at if at < len(self.codes) and int(self.codes[at]) == code else -1
-        return self._at[code]
-
-    def _counts(self, codes: np.ndarray) -> np.ndarray:
+    def _counts(self, wanted: np.ndarray) -> np.ndarray:
         """Passages of each pair code (0 where the pair occurs nowhere)."""
-        at = np.searchsorted(self.codes, codes)
-        inside = at < len(self.codes)
-        found = np.zeros(len(codes), dtype=bool)
-        found[inside] = self.codes[at[inside]] == codes[inside]
-        counts = np.zeros(len(codes), dtype=np.int64)
-        counts[found] = self.offsets[at[found] + 1] - self.offsets[at[found]]
+        counts = np.zeros(len(wanted), dtype=np.int64)
+        for codes, offsets, _, _ in self.parts:
+            at = np.searchsorted(codes, wanted)
+            inside = at < len(codes)
+            found = np.zeros(len(wanted), dtype=bool)
+            found[inside] = codes[at[inside]] == wanted[inside]
+            counts[found] += offsets[at[found] + 1] - offsets[at[found]]
         return counts
 
     def _after(self, first: str) -> tuple[np.ndarray, np.ndarray]:
@@ -331,18 +333,43 @@ class _PairTable:
         if _code(first) < 0:
             return _NONE, _NONE
         base = _code(first) << _SHIFT
-        begin, end = np.searchsorted(self.codes, [base, base + _LAST_CHARACTER + 1])
-        where = np.arange(begin, end)
-        return self.codes[where] & _LOW, self.offsets[where + 1] - self.offsets[where]
+        found = []
+        for codes, offsets, _, _ in self.parts:
+            begin, end = np.searchsorted(codes, [base, base + _LAST_CHARACTER + 1])
+            where = np.arange(begin, end)
+            found.append((codes[where] & _LOW, offsets[where + 1] - offsets[where]))
+        return _summed(found)
 
     def _before(self, second: str) -> tuple[np.ndarray, np.ndarray]:
         """The characters that precede `second` somewhere, and the pairs' passages."""
         if _code(second) < 0:
             return _NONE, _NONE
-        where = np.flatnonzero((self.codes & _LOW) == _code(second))
-        firsts = self.codes[where] >> _SHIFT
-        where = where[firsts <= _LAST_CHARACTER]
-        return self.codes[where] >> _SHIFT, self.offsets[where + 1] - self.offsets[where]
+        found = []
+        for codes, offsets, _, _ in self.parts:
+            where = np.flatnonzero((codes & _LOW) == _code(second))
+            firsts = codes[where] >> _SHIFT
+            where = where[firsts <= _LAST_CHARACTER]
+            found.append((codes[where] >> _SHIFT, offsets[where + 1] - offsets[where]))
+        return _summed(found)
+
+
+def _summed(found: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """(characters, counts) of several segments as one: sorted characters, counts added."""
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        return _NONE, _NONE
+    characters = np.concatenate([xs for xs, _ in found])
+    values, inverse = np.unique(characters, return_inverse=True)
+    counts = np.bincount(inverse, weights=np.concatenate([c for _, c in found]))
+    return values, counts.astype(np.int64)
+
+
+def _pair(first: str, second: str) -> int:
+    """The pair's code, or -1 when either character is beyond the BMP."""
+    if _code(first) < 0 or _code(second) < 0:
+        return -1
+    return (_code(first) << _SHIFT) | _code(second)
 
 
 def _code(character: str) -> int:

@@ -1,264 +1,171 @@
-"""The passage text index: exact substring search over every passage, in NumPy arrays.
+"""The passage text index of one generation: exact substring search over its segments.
 
-Whoosh writes about 100,000 postings a second in pure Python, so it cannot hold the
-character grams of thousands of reports in the time cron allows: 10,000 reports hold some
-42 million (gram, passage) pairs. This index keeps them beside Whoosh, one version per Whoosh
-generation, in a folder of plain files:
+A generation of the index (Whoosh's generation N) has a small file `text-N.json` beside
+Whoosh, written before Whoosh publishes N: the segments (segment.py) that make it up, in
+order, and for each the reports deleted from it since it was written (replaced by a newer
+version in a later segment, or removed from the archive). An update writes one new segment
+holding what it added or changed and never rewrites the older ones; merge.py combines them.
 
-- `passages.txt`: every passage's normalized text, one per line, in report order, UTF-8;
-- arrays: where each passage starts (a byte offset), its report, its categories (bit mask)
-  and section;
-  per report its passages, year, town and county;
-- postings: for every character and character pair, the sorted passages that contain it.
-
-A term of one or two characters is answered by one posting list, exactly. A longer term
-intersects the lists of its pairs (a superset) and confirms each candidate with a substring
-test. Files are written into a temporary folder and renamed, so a reader never sees half of
-one. Arrays and the text are memory-mapped: opening an index reads no text, a searching
-process holds only the pages its queries touch, and worker processes share one copy in the
-page cache. A substring test on UTF-8 bytes is exact: no character's bytes occur inside
-another's.
+`TextIndex` reads a generation as if it were one index: reports and passages get global ids
+over the LIVE ones only, in segment order, so per-segment results concatenate into sorted
+lists; the small per-report and per-passage tables are concatenated (or, for one segment
+without deletions, used as mapped), the postings and text stay in their segments. Deleted
+passages are never counted: a report's BM25 (passage count, average length, idf) and the
+facets do not depend on how the index happens to be segmented.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
-import mmap
-import os
 import re
 import shutil
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .durable import fsync_path
+from .durable import write_synced
 from .normalize import normalize
-from .sortedsets import intersect
-from .vocabulary import CATEGORY_BITS
+from .segment import (
+    FORMAT_VERSION,
+    ReportEntry,
+    Segment,
+    category_mask,
+    exact_by_postings,
+    gram_codes,
+    segment_dir,
+    segment_ids,
+)
 
-FORMAT_VERSION = 2  # 2: passage_start in bytes of UTF-8, passages.txt memory-mapped
-_UNIGRAM = 0xFFFF  # second half of a single character's code: a noncharacter, never in text
-_ASTRAL = 0xFFFE  # every character beyond the BMP shares one code (candidates are confirmed)
-_CHUNK_CHARS = 2_000_000
+__all__ = ["FORMAT_VERSION", "ReportEntry", "TextIndex", "category_mask"]
+
 # Passage ids (8 bytes each) kept by a text index's cache of terms' passages: 32 MB.
 TERM_CACHE_IDS = 4_000_000
+_GENERATION = re.compile(r"text-(\d+)\.json")
 
 
-@dataclass
-class ReportEntry:
-    """What the text index keeps of one report (texts normalized, sections as written)."""
+@dataclass(frozen=True)
+class SegmentRef:
+    """A segment of a generation and the reports (local ids, sorted) deleted from it."""
 
-    file: str
-    year: int | None
-    town: str | None
-    county: str | None
-    passages: list[str]
-    categories: list[int]  # CATEGORY_BITS mask per passage
-    sections: list[str]  # section path per passage, headings joined by SECTION_SEPARATOR
+    id: str
+    deleted: tuple[int, ...] = ()
 
 
-def category_mask(names: Iterable[str]) -> int:
-    return sum(CATEGORY_BITS[name] for name in set(names))
-
-
-def text_dir(index_dir: Path, generation: int) -> Path:
-    return index_dir / f"text-{generation}"
+def generation_path(index_dir: Path, generation: int) -> Path:
+    return index_dir / f"text-{generation}.json"
 
 
 def existing_generations(index_dir: Path) -> list[int]:
-    found = (re.fullmatch(r"text-(\d+)", p.name) for p in index_dir.glob("text-*"))
+    found = (_GENERATION.fullmatch(p.name) for p in index_dir.glob("text-*.json"))
     return sorted(int(m.group(1)) for m in found if m)
 
 
-def write_text_index(index_dir: Path, generation: int, entries: Sequence[ReportEntry]) -> Path:
-    """Write the text index for `generation`, before Whoosh commits it: a reader that sees
-    the generation always finds its text index."""
-    target = text_dir(index_dir, generation)
-    staging = target.with_name(target.name + ".tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    texts = [text for entry in entries for text in entry.passages]
-    encoded = [text.encode("utf-8") for text in texts]
-    arrays = _layout(entries, encoded)
-    arrays.update(_postings(texts))
-    for name in ARRAY_NAMES:
-        _save(staging / f"{name}.npy", arrays[name])
-    (staging / "passages.txt").write_bytes(b"\n".join(encoded))
-    tables = {
+def read_generation(index_dir: Path, generation: int) -> list[SegmentRef]:
+    data = json.loads(generation_path(index_dir, generation).read_text(encoding="utf-8"))
+    if data.get("version") != FORMAT_VERSION:
+        raise ValueError(f"text-{generation}.json: text index format {data.get('version')}")
+    return [SegmentRef(str(s["id"]), tuple(s["deleted"])) for s in data["segments"]]
+
+
+def write_generation(index_dir: Path, generation: int, refs: list[SegmentRef]) -> None:
+    """Publish the text index of `generation` (before Whoosh commits it: a reader that sees
+    the generation always finds its segments)."""
+    data = {
         "version": FORMAT_VERSION,
-        "files": [entry.file for entry in entries],
-        "towns": arrays.pop("towns"),
-        "counties": arrays.pop("counties"),
-        "sections": arrays.pop("sections"),
+        "segments": [{"id": r.id, "deleted": list(r.deleted)} for r in refs],
     }
-    (staging / "tables.json").write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
-    for file in staging.iterdir():
-        fsync_path(file)
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
-    fsync_path(index_dir)
-    return target
-
-
-def _save(path: Path, array: np.ndarray) -> None:
-    """np.save through Python's write, so a full disk raises OSError with its errno (ENOSPC,
-    EFBIG) for the updater to name: numpy's own write says only "N requested and M written"."""
-    with open(path, "wb") as handle:
-        header = np.lib.format.header_data_from_array_1_0(array)
-        np.lib.format.write_array_header_1_0(handle, header)
-        handle.write(np.ascontiguousarray(array).data)
+    write_synced(generation_path(index_dir, generation), json.dumps(data).encode())
 
 
 def drop_older_text_indexes(index_dir: Path, generation: int) -> None:
-    """Remove text indexes before the one preceding `generation`: a reader that listed the
-    previous generation just before the commit may still be loading its text index (at the
-    end of an update, `generation + 1` leaves only the last one)."""
+    """Remove generation files before the one preceding `generation` (a reader that listed
+    the previous generation just before the commit may still be opening it; at the end of an
+    update, `generation + 1` leaves only the last one) and those after it (never committed),
+    then every segment no remaining generation lists."""
     for old in existing_generations(index_dir):
         if old < generation - 1 or old > generation:
-            shutil.rmtree(text_dir(index_dir, old), ignore_errors=True)
+            generation_path(index_dir, old).unlink(missing_ok=True)
+    drop_unlisted_segments(index_dir)
 
 
-def _ids(values: Iterable[str | None]) -> tuple[list[str], np.ndarray]:
+def drop_unlisted_segments(index_dir: Path) -> None:
+    listed: set[str] = set()
+    for kept in existing_generations(index_dir):
+        try:
+            listed.update(ref.id for ref in read_generation(index_dir, kept))
+        except (OSError, ValueError, KeyError, TypeError):
+            return  # a damaged generation file: keep everything until it is repaired
+    for segment in segment_ids(index_dir):
+        if segment not in listed:
+            shutil.rmtree(segment_dir(index_dir, segment), ignore_errors=True)
+
+
+@dataclass
+class _Part:
+    """A segment as part of a generation: where its live passages start among the global
+    ids, and (when reports were deleted from it) each local passage's global id or -1."""
+
+    segment: Segment
+    first_passage: int
+    live_reports: np.ndarray | None  # local ids of the live reports; None: all
+    live_passages: np.ndarray | None  # local ids of the live passages; None: all
+    to_global: np.ndarray | None  # None: local id + first_passage
+
+    def globals_of(self, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(local, global) ids of the live ones among sorted `local` ids."""
+        if self.to_global is None:
+            return local, local + self.first_passage
+        ids = self.to_global[local]
+        keep = ids >= 0
+        return local[keep], ids[keep]
+
+    def local_of(self, passages: np.ndarray) -> np.ndarray:
+        offset = np.asarray(passages, dtype=np.int64) - self.first_passage
+        return offset if self.live_passages is None else self.live_passages[offset]
+
+
+def _merged_table(
+    parts: list[list[str]],
+) -> tuple[list[str], list[np.ndarray]]:
+    """One table of names for several segments' tables, and each local id's global id."""
     table: dict[str, int] = {}
-    ids = [table.setdefault(v, len(table)) if v else -1 for v in values]
-    return list(table), np.array(ids, dtype=np.int32)
+    maps = []
+    for names in parts:
+        ids = [table.setdefault(name, len(table)) for name in names]
+        maps.append(np.array([*ids, -1], dtype=np.int32))  # -1 (unknown) maps to -1
+    return list(table), maps
 
 
-def _layout(entries: Sequence[ReportEntry], texts: list[bytes]) -> dict:
-    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
-    passage_start = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=passage_start[1:])
-    counts = np.fromiter((len(e.passages) for e in entries), dtype=np.int64, count=len(entries))
-    report_passage_start = np.zeros(len(entries) + 1, dtype=np.int64)
-    np.cumsum(counts, out=report_passage_start[1:])
-    sections, section_ids = _ids(s for e in entries for s in e.sections)
-    towns, town_ids = _ids(e.town for e in entries)
-    counties, county_ids = _ids(e.county for e in entries)
-    return {
-        "passage_start": passage_start,
-        "passage_report": np.repeat(np.arange(len(entries), dtype=np.int32), counts),
-        "passage_cats": np.array([c for e in entries for c in e.categories], dtype=np.uint8),
-        "passage_section": section_ids,
-        "report_passage_start": report_passage_start,
-        "report_year": np.array([e.year or 0 for e in entries], dtype=np.int16),
-        "report_town": town_ids,
-        "report_county": county_ids,
-        "report_length": np.array([sum(map(len, e.passages)) for e in entries], dtype=np.int32),
-        "towns": towns,
-        "counties": counties,
-        "sections": sections,
-    }
+def _remapped(ids: np.ndarray, mapping: np.ndarray) -> np.ndarray:
+    """Local ids through `mapping` (its last entry is for -1); no copy when it is identity."""
+    if len(mapping) == 1 or np.array_equal(mapping[:-1], np.arange(len(mapping) - 1)):
+        return ids
+    return mapping[ids]
 
 
-def _postings(texts: list[str]) -> dict[str, np.ndarray]:
-    """For every character and pair: the sorted, distinct passages that contain it.
-
-    Keys (gram code << 32 | passage) are built a chunk of passages at a time, so the
-    temporary arrays stay a few times the size of one chunk, not of the whole archive.
-    """
-    chunks, begin = [], 0
-    while begin < len(texts):
-        end, size = begin, 0
-        while end < len(texts) and (size < _CHUNK_CHARS or end == begin):
-            size += len(texts[end]) + 1
-            end += 1
-        chunks.append(_chunk_keys(texts[begin:end], begin))
-        begin = end
-    keys = np.empty(sum(len(chunk) for chunk in chunks), dtype=np.uint64)
-    at = 0
-    while chunks:  # move the chunks into one array, freeing each as it goes
-        chunk = chunks.pop(0)
-        keys[at : at + len(chunk)] = chunk
-        at += len(chunk)
-    keys.sort()  # chunks hold different passages, so no key repeats across them
-    halves = keys.astype("<u8", copy=False).view("<u4")  # low, high 32 bits of each key
-    passages, codes = halves[0::2].copy(), halves[1::2].copy()
-    del keys, halves
-    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))[: len(codes)]
-    return {
-        "gram_codes": codes[starts],
-        "gram_offsets": np.append(starts, len(codes)).astype(np.int64),
-        "gram_passages": passages,
-    }
-
-
-def _chunk_keys(texts: list[str], first_passage: int) -> np.ndarray:
-    chars = np.frombuffer("\n".join(texts).encode("utf-32-le"), dtype=np.uint32).copy()
-    chars[chars > 0xFFFF] = _ASTRAL
-    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
-    passage_of = np.repeat(
-        np.arange(first_passage, first_passage + len(texts), dtype=np.uint64), lengths
-    )[: len(chars)]
-    text_chars = chars != 0x0A  # the newline between passages belongs to none
-    unigrams = (chars.astype(np.uint64) << 16) | _UNIGRAM
-    pairs = (chars[:-1].astype(np.uint64) << 16) | chars[1:]
-    pair_ok = text_chars[:-1] & text_chars[1:]
-    keys = np.concatenate(
-        [
-            (unigrams[text_chars] << 32) | passage_of[text_chars],
-            (pairs[pair_ok] << 32) | passage_of[:-1][pair_ok],
-        ]
-    )
-    keys.sort()
-    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
-
-
-def _check_consistent(path: Path, tables: dict, arrays: dict, text: bytes | mmap.mmap) -> None:
-    """Refuse a text index whose parts disagree (a truncated or mixed-up file), instead of
-    answering searches from it. Costs a few comparisons, not a read of the postings."""
-    passages = len(arrays["passage_report"])
-    reports = len(tables["files"])
-    checks = {
-        "passages.txt": len(text) == max(int(arrays["passage_start"][-1]) - 1, 0),
-        "passage tables": all(
-            len(arrays[name]) == passages for name in ("passage_cats", "passage_section")
-        )
-        and len(arrays["passage_start"]) == passages + 1,
-        "report tables": all(
-            len(arrays[name]) == reports
-            for name in ("report_year", "report_town", "report_county", "report_length")
-        )
-        and len(arrays["report_passage_start"]) == reports + 1
-        and int(arrays["report_passage_start"][-1]) == passages,
-        "postings": len(arrays["gram_offsets"]) == len(arrays["gram_codes"]) + 1
-        and int(arrays["gram_offsets"][-1]) == len(arrays["gram_passages"]),
-    }
-    broken = [name for name, ok in checks.items() if not ok]
-    if broken:
-        raise ValueError(f"{path}: damaged text index ({', '.join(broken)} do not agree)")
-
-
-def _mapped(path: Path) -> bytes | mmap.mmap:
-    """The file's bytes, mapped (an empty file cannot be mapped: it is no bytes)."""
-    with open(path, "rb") as handle:
-        if not os.fstat(handle.fileno()).st_size:
-            return b""
-        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-
-
-def _gram_codes(term: str) -> list[int]:
-    points = [ord(ch) if ord(ch) <= 0xFFFF else _ASTRAL for ch in term]
-    if len(points) == 1:
-        return [(points[0] << 16) | _UNIGRAM]
-    return sorted({(a << 16) | b for a, b in zip(points, points[1:], strict=False)})
+def _joined(pieces: list[np.ndarray], dtype: type) -> np.ndarray:
+    if len(pieces) == 1:
+        return pieces[0]
+    return np.concatenate(pieces).astype(dtype, copy=False) if pieces else np.zeros(0, dtype)
 
 
 @dataclass
 class TextIndex:
-    """A loaded text index; the arrays and the text (UTF-8 bytes) are memory-mapped."""
+    """A generation's text index: its segments, read as one index over the live reports."""
 
     path: Path
-    text: bytes | mmap.mmap
+    parts: list[_Part]
     files: list[str]
     towns: list[str]
     counties: list[str]
     sections: list[str]
-    # Per passage (passage_start has one more: the end of the last).
-    passage_start: np.ndarray  # byte offset of its text in `text`
+    # Per passage. passage_start has one more entry: the differences are each passage's
+    # length in bytes plus one, as if the live passages were one text.
+    passage_start: np.ndarray
     passage_report: np.ndarray
     passage_cats: np.ndarray  # CATEGORY_BITS mask
     passage_section: np.ndarray  # index into `sections`, -1 before the first heading
@@ -267,47 +174,106 @@ class TextIndex:
     report_year: np.ndarray
     report_town: np.ndarray  # index into `towns`
     report_county: np.ndarray  # index into `counties`
-    report_length: np.ndarray  # characters, for BM25
-    # Postings: the passages of gram_codes[i] are gram_passages[gram_offsets[i]:…[i + 1]].
-    gram_codes: np.ndarray
-    gram_offsets: np.ndarray
-    gram_passages: np.ndarray
+    report_length: np.ndarray  # characters
     _normalized_sections: list[str] = field(default_factory=list)
     _ranks: dict[str, np.ndarray] = field(default_factory=dict)
     _terms: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict)
     _terms_ids: int = 0
     _terms_lock: threading.Lock = field(default_factory=threading.Lock)
+    _firsts: list[int] = field(default_factory=list)
 
     @classmethod
-    def load(cls, path: Path) -> TextIndex:
-        tables = json.loads((path / "tables.json").read_text(encoding="utf-8"))
-        if tables.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{path}: text index format {tables.get('version')}")
-        # Plain views of the maps: indexing a np.memmap one element at a time costs ten
-        # times as much (its __getitem__ is Python), and searches do that per passage.
-        arrays = {
-            name: np.load(path / f"{name}.npy", mmap_mode="r").view(np.ndarray)
-            for name in ARRAY_NAMES
-        }
-        text = _mapped(path / "passages.txt")
-        _check_consistent(path, tables, arrays, text)
+    def load(cls, index_dir: Path, generation: int) -> TextIndex:
+        refs = read_generation(index_dir, generation)
+        segments = [Segment.load(segment_dir(index_dir, ref.id)) for ref in refs]
+        return cls.of(generation_path(index_dir, generation), segments, refs)
+
+    @classmethod
+    def of(cls, path: Path, segments: list[Segment], refs: list[SegmentRef]) -> TextIndex:
+        """Concatenate the segments' small tables over their live reports."""
+        towns, town_maps = _merged_table([s.towns for s in segments])
+        counties, county_maps = _merged_table([s.counties for s in segments])
+        sections, section_maps = _merged_table([s.sections for s in segments])
+        parts, files, columns = [], [], {name: [] for name in _COLUMNS}
+        first_report = first_passage = 0
+        for at, (segment, ref) in enumerate(zip(segments, refs, strict=True)):
+            reports = len(segment.files)
+            lengths = np.diff(segment.passage_start)
+            counts = np.diff(segment.report_passage_start)
+            report_of = segment.passage_report
+            if ref.deleted:
+                live = np.ones(reports, dtype=bool)
+                live[list(ref.deleted)] = False
+                live_reports = np.flatnonzero(live)
+                passage_live = live[report_of]
+                live_passages = np.flatnonzero(passage_live)
+                to_global = np.full(len(report_of), -1, dtype=np.int64)
+                to_global[live_passages] = np.arange(len(live_passages)) + first_passage
+                report_id = np.cumsum(live) - 1
+                pick_r, pick_p = live_reports, live_passages
+                files.extend(segment.files[i] for i in live_reports.tolist())
+            else:
+                live_reports = live_passages = to_global = None
+                report_id = None
+                pick_r = pick_p = slice(None)
+                files.extend(segment.files)
+            parts.append(_Part(segment, first_passage, live_reports, live_passages, to_global))
+            local_report = report_of[pick_p]
+            global_report = report_id[local_report] if report_id is not None else local_report
+            columns["passage_report"].append(
+                global_report + first_report if first_report else global_report
+            )
+            columns["passage_cats"].append(segment.passage_cats[pick_p])
+            columns["passage_section"].append(
+                _remapped(segment.passage_section[pick_p], section_maps[at])
+            )
+            columns["lengths"].append(lengths[pick_p])
+            columns["counts"].append(counts[pick_r])
+            columns["report_year"].append(segment.report_year[pick_r])
+            columns["report_town"].append(_remapped(segment.report_town[pick_r], town_maps[at]))
+            columns["report_county"].append(
+                _remapped(segment.report_county[pick_r], county_maps[at])
+            )
+            columns["report_length"].append(segment.report_length[pick_r])
+            first_report = len(files)
+            first_passage += len(columns["passage_cats"][-1])
+        if len(segments) == 1 and not refs[0].deleted:  # as written: the maps themselves
+            passage_start, report_passage_start = (
+                segments[0].passage_start,
+                segments[0].report_passage_start,
+            )
+        else:
+            passage_start = _starts(columns["lengths"])
+            report_passage_start = _starts(columns["counts"])
         return cls(
             path=path,
-            text=text,
-            files=tables["files"],
-            towns=tables["towns"],
-            counties=tables["counties"],
-            sections=tables["sections"],
-            **arrays,
+            parts=parts,
+            files=files,
+            towns=towns,
+            counties=counties,
+            sections=sections,
+            passage_start=passage_start,
+            passage_report=_joined(columns["passage_report"], np.int32),
+            passage_cats=_joined(columns["passage_cats"], np.uint8),
+            passage_section=_joined(columns["passage_section"], np.int32),
+            report_passage_start=report_passage_start,
+            report_year=_joined(columns["report_year"], np.int16),
+            report_town=_joined(columns["report_town"], np.int32),
+            report_county=_joined(columns["report_county"], np.int32),
+            report_length=_joined(columns["report_length"], np.int32),
+            _firsts=[part.first_passage for part in parts],
         )
 
     @property
     def passage_count(self) -> int:
         return len(self.passage_report)
 
+    def _part(self, passage: int) -> _Part:
+        return self.parts[bisect.bisect_right(self._firsts, passage) - 1]
+
     def passage_text(self, passage: int) -> str:
-        start, end = self.passage_start[passage], self.passage_start[passage + 1] - 1
-        return self.text[start:end].decode("utf-8")
+        part = self._part(passage)
+        return part.segment.passage_text(int(part.local_of(np.array([passage]))[0]))
 
     def passage_length(self, passage: int) -> int:
         """In bytes: what BM25 compares (the average is in bytes too)."""
@@ -315,21 +281,22 @@ class TextIndex:
 
     @property
     def average_length(self) -> float:
-        """Bytes per passage, over the whole index."""
+        """Bytes per live passage."""
         count = max(self.passage_count, 1)
         return (int(self.passage_start[-1]) - self.passage_count) / count
 
     def holding(self, term: str, passages: np.ndarray) -> np.ndarray:
         """Which of `passages` hold `term`: a mask, each searched within its own bounds."""
-        needle = term.encode("utf-8")
-        starts = self.passage_start[passages].tolist()
-        ends = (self.passage_start[passages + 1] - 1).tolist()
-        find = self.text.find
-        return np.fromiter(
-            (find(needle, start, end) >= 0 for start, end in zip(starts, ends, strict=True)),
-            dtype=bool,
-            count=len(starts),
-        )
+        passages = np.asarray(passages, dtype=np.int64)
+        if len(self.parts) == 1:
+            return self.parts[0].segment.holding(term, self.parts[0].local_of(passages))
+        mask = np.zeros(len(passages), dtype=bool)
+        which = np.searchsorted(self._firsts, passages, side="right") - 1
+        for at, part in enumerate(self.parts):
+            chosen = np.flatnonzero(which == at)
+            if len(chosen):
+                mask[chosen] = part.segment.holding(term, part.local_of(passages[chosen]))
+        return mask
 
     def containing(self, term: str, scope: np.ndarray | None) -> np.ndarray:
         """The passages (sorted ids) in `scope` (a bool mask, or None for all) holding `term`.
@@ -363,50 +330,44 @@ class TextIndex:
                 self._terms_ids -= len(self._terms.popitem(last=False)[1])
 
     def _containing(self, term: str, scope: np.ndarray | None) -> np.ndarray:
-        """The passages (sorted ids) in `scope` (a bool mask, or None for all) holding `term`."""
-        lists = []
-        for code in _gram_codes(term):
-            at = np.searchsorted(self.gram_codes, code)
-            if at == len(self.gram_codes) or self.gram_codes[at] != code:
-                return np.zeros(0, dtype=np.int64)
-            begin, end = self.gram_offsets[at], self.gram_offsets[at + 1]
-            lists.append(self.gram_passages[begin:end])
-        lists.sort(key=len)
-        found = np.asarray(lists[0], dtype=np.int64)
-        for other in lists[1:]:
-            found = intersect(found, other)
-            if not len(found):
-                break
-        if scope is not None:
-            found = found[scope[found]]
-        exact = len(term) <= 2 and all(ord(ch) <= 0xFFFF for ch in term)
-        return found if exact else self._confirmed(term, found)
+        """The passages (sorted ids) in `scope` (a bool mask, or None for all) holding `term`:
+        each segment's candidates from its postings, live and in scope, confirmed on its text
+        unless the postings are exact."""
+        codes, exact = gram_codes(term), exact_by_postings(term)
+        found = []
+        for part in self.parts:
+            local, ids = part.globals_of(part.segment.candidates(codes))
+            if scope is not None:
+                keep = scope[ids]
+                local, ids = local[keep], ids[keep]
+            if not exact and len(local):
+                ids = ids[part.segment.holding(term, local)]
+            found.append(ids)
+        return np.concatenate(found) if len(found) > 1 else (found or [_NONE])[0]
 
-    def _confirmed(self, term: str, candidates: np.ndarray) -> np.ndarray:
-        """The candidates whose text holds `term`."""
-        return np.asarray(candidates, dtype=np.int64)[self.holding(term, candidates)]
+    def pair_postings(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, _Part]]:
+        """Each segment's postings (codes, offsets, passages) and its part, for suggestions,
+        which read the table of pairs directly (map passages with `live_global`)."""
+        return [
+            (p.segment.gram_codes, p.segment.gram_offsets, p.segment.gram_passages, p)
+            for p in self.parts
+        ]
 
-    def entries(self) -> dict[str, ReportEntry]:
-        """Every report's entry, for writing the next generation without re-reading files."""
-        result = {}
-        first = self.report_passage_start.tolist()
-        texts = self.text[:].decode("utf-8").split("\n") if len(self.text) else []
-        towns, counties = self.report_town.tolist(), self.report_county.tolist()
-        years, cats = self.report_year.tolist(), self.passage_cats.tolist()
-        section_ids = self.passage_section.tolist()
-        for report, file in enumerate(self.files):
-            begin, end = first[report], first[report + 1]
-            town, county = towns[report], counties[report]
-            result[file] = ReportEntry(
-                file=file,
-                year=years[report] or None,
-                town=self.towns[town] if town >= 0 else None,
-                county=self.counties[county] if county >= 0 else None,
-                passages=texts[begin:end],
-                categories=cats[begin:end],
-                sections=[self.sections[i] if i >= 0 else "" for i in section_ids[begin:end]],
+    @staticmethod
+    def live_global(part: _Part, local: np.ndarray) -> np.ndarray:
+        """The global ids of the live ones of a segment's sorted local passage ids."""
+        return part.globals_of(np.asarray(local, dtype=np.int64))[1]
+
+    def file_ranks(self) -> np.ndarray:
+        """Each report's place in file name order: results break ties by name, whatever
+        segment a report sits in."""
+        if "files" not in self._ranks:
+            ranks = np.empty(len(self.files), dtype=np.int64)
+            ranks[sorted(range(len(self.files)), key=self.files.__getitem__)] = np.arange(
+                len(self.files)
             )
-        return result
+            self._ranks["files"] = ranks
+        return self._ranks["files"]
 
     def name_ranks(self, table: str) -> np.ndarray:
         """Each name's place in sorted order in `table` (towns, counties): facets sort their
@@ -431,8 +392,34 @@ class TextIndex:
             [i for i, s in enumerate(self._normalized_sections) if words in s], dtype=np.int32
         )
 
+    def entries(self) -> dict[str, ReportEntry]:
+        """Every live report's entry (as indexed), by file name."""
+        result = {}
+        for part in self.parts:
+            reports = (
+                range(len(part.segment.files)) if part.live_reports is None else part.live_reports
+            )
+            result.update((e.file, e) for e in part.segment.entries(reports))
+        return result
 
-# The arrays on disk, one .npy file each: the fields declared as arrays above.
-ARRAY_NAMES = tuple(
-    name for name, kind in TextIndex.__annotations__.items() if kind == "np.ndarray"
+
+_COLUMNS = (
+    "passage_report",
+    "passage_cats",
+    "passage_section",
+    "lengths",
+    "counts",
+    "report_year",
+    "report_town",
+    "report_county",
+    "report_length",
 )
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+def _starts(lengths: list[np.ndarray]) -> np.ndarray:
+    """Cumulative starts (one more than there are lengths, from 0)."""
+    joined = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
+    starts = np.zeros(len(joined) + 1, dtype=np.int64)
+    np.cumsum(joined, out=starts[1:])
+    return starts

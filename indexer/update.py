@@ -27,15 +27,18 @@ from whoosh import index as whoosh_index
 from whoosh.index import clean_files
 from whoosh.writing import SegmentWriter
 
+from . import merge
 from .archive import ArchiveScan, content_hash, scan_archive, shown_name
 from .copies import update_copies
 from .durable import fsync_path
-from .errors import DiskFull, ReportReadError
+from .errors import DiskFull, IndexUnavailable, ReportReadError
 from .extraction.overrides import read_overrides, sidecar_path
 from .extraction_version import extraction_fingerprint
 from .lastgood import drop_previous_copies, keep_last_good, last_good_dir
 from .manifest import generation_files, only_text_index, read_manifest, write_manifest
+from .merge import SegmentSize, plan_merges, plan_optimize
 from .schema import entry_from_document
+from .segment import ReportEntry, Segment, new_segment_id, segment_dir, write_segment
 from .statcache import FileState, StatCache, cache_path, file_state
 from .status import FailedFile, IndexStatus, now_utc, write_status
 from .store import (
@@ -47,12 +50,13 @@ from .store import (
     update_lock,
 )
 from .textindex import (
-    ReportEntry,
-    TextIndex,
+    SegmentRef,
     drop_older_text_indexes,
+    drop_unlisted_segments,
     existing_generations,
-    text_dir,
-    write_text_index,
+    generation_path,
+    read_generation,
+    write_generation,
 )
 from .workers import read_all
 
@@ -155,9 +159,11 @@ def _update(
     summary.failed.extend(scan.refused)
     writing = _Writing(open_writable(target), target, not beside, batch_files)
     _drop_uncommitted(writing.ix, target)
+    if writing.ix.doc_count() and not _has_text_index(writing):
+        writing.publish()  # a damaged text index is rebuilt before anything is committed
     _apply(writing, archive, scan, summary, report, cache, verify)
     generation = writing.ix.latest_generation()
-    if not text_dir(target, generation).exists():
+    if not _has_text_index(writing):
         writing.publish()
     elif read_manifest(target, generation) is None:
         writing.seal(generation)  # a run killed between its commit and the manifest
@@ -192,7 +198,7 @@ def _needs_rebuild(index_dir: Path, summary: UpdateSummary, verify: bool) -> boo
         return False
     listed = "; ".join(problems[:5])
     if only_text_index(problems):
-        shutil.rmtree(text_dir(index_dir, generation))
+        generation_path(index_dir, generation).unlink()
         summary.repairs.append(f"text index damaged ({listed}): rebuilt from the stored records")
         return False
     summary.repairs.append(f"index damaged ({listed}): rebuilt in full from the archive")
@@ -200,12 +206,16 @@ def _needs_rebuild(index_dir: Path, summary: UpdateSummary, verify: bool) -> boo
 
 
 class _Writing:
-    """The index being written and the text index entries of every report it holds.
+    """The index being written: the Whoosh writer, and the text segments of its latest
+    generation with where each live report sits in them.
 
-    Each commit writes its text index first, then commits Whoosh, syncs the generation,
-    records its checksums and (unless a rebuild is written beside the live index) copies it
-    as the last good copy: whatever is committed is searchable, even if the run is killed
-    right after, and a reader that sees a generation always finds its text index.
+    Each commit writes a text segment holding the batch (the reports added or changed since
+    the last commit), the deletions from older segments, the merges the policy asks for
+    (merge.py) and the generation's list of segments, then commits Whoosh, syncs the
+    generation, records its checksums and (unless a rebuild is written beside the live
+    index) copies it as the last good copy: whatever is committed is searchable, even if the
+    run is killed right after, and a reader that sees a generation always finds its text
+    index. Older segments are never rewritten, so a commit costs what it changed.
     """
 
     def __init__(
@@ -216,48 +226,138 @@ class _Writing:
         self.keep_last_good = keep_last_good
         self.batch_files = batch_files
         self._writer: SegmentWriter | None = None
-        self._since_commit = 0
+        self._batch: dict[str, ReportEntry] = {}
+        self._batch_bytes = 0
+        self._gone: set[str] = set()  # deleted or replaced since the last commit
+        self._loaded: dict[str, Segment] = {}
 
     @cached_property
-    def entries(self) -> dict[str, ReportEntry]:
-        """Loaded on first use: an update that changes nothing never needs them."""
-        return _indexed_entries(self.ix, self.path)
+    def _indexed(self) -> int:
+        return self.ix.doc_count()
+
+    @cached_property
+    def layout(self) -> _Layout:
+        """Loaded on first use: an update that changes nothing never needs it."""
+        return self._layout_of(self.ix.latest_generation())
+
+    def _layout_of(self, generation: int) -> _Layout:
+        if not generation_path(self.path, generation).exists():
+            return _Layout([], {})
+        refs = read_generation(self.path, generation)
+        where = {}
+        for ref in refs:
+            deleted = set(ref.deleted)
+            for local, file in enumerate(self.segment(ref.id).files):
+                if local not in deleted:
+                    where[file] = (ref.id, local)
+        return _Layout(refs, where)
+
+    def segment(self, segment: str) -> Segment:
+        if segment not in self._loaded:
+            self._loaded[segment] = Segment.load(segment_dir(self.path, segment))
+        return self._loaded[segment]
 
     def put(self, document: dict, entry: ReportEntry, replacing: bool) -> None:
         """Add a report, or replace its old version; commits when the batch is full."""
         writer = self._open_writer()
         if replacing:
             writer.update_document(**document)
+            self._gone.add(entry.file)
         else:  # a new file needs no lookup of an old version
             writer.add_document(**document)
-        self.entries[entry.file] = entry
-        self._since_commit += 1
-        # Each commit rewrites the whole text index: batches double with the index, so a
-        # first build of N reports rewrites it about log N times (some 2N reports' worth).
-        if self._since_commit >= max(self.batch_files, len(self.entries) - self._since_commit):
+            self._indexed += 1
+        self._batch[entry.file] = entry
+        self._batch_bytes += entry.size
+        # Batches double with the index (a killed first build keeps all but its last
+        # batch), up to a segment's size.
+        if len(self._batch) >= max(self.batch_files, self._indexed - len(self._batch)) or (
+            self._batch_bytes >= merge.MAX_SEGMENT_BYTES
+        ):
             self.commit()
 
     def delete(self, name: str) -> None:
         self._open_writer().delete_by_term("file", name)
-        self.entries.pop(name, None)
+        self._gone.add(name)
+        self._indexed -= 1
+        if self._batch.pop(name, None) is not None:
+            self._batch_bytes = sum(e.size for e in self._batch.values())
 
-    def commit(self) -> None:
-        """Commit what was put or deleted since the last commit, if anything."""
-        if self._writer is None:
+    def commit(self, merges: list[list[str]] | None = None) -> None:
+        """Commit what was put or deleted since the last commit, if anything, with the
+        merges the policy asks for (or `merges`, for optimize: then a commit of nothing)."""
+        if self._writer is None and merges is None:
             return
-        writer, self._writer, self._since_commit = self._writer, None, 0
+        writer = self._open_writer()
+        self._writer = None
         try:
             with _room_for("the text index", self.path, committed=False):
-                self._write_text_index(writer.generation)
+                layout = self._next_layout(writer.generation, merges)
             with _room_for("the Whoosh index", self.path, committed=False):
                 writer.commit()
         except BaseException:
             _abandon(writer)
             raise
+        self.layout = layout
+        self._batch, self._batch_bytes, self._gone = {}, 0, set()
         # A rebuild written beside the live index is not searched before it is swapped in.
         committed = self.keep_last_good
         with _room_for("the manifest and the last good copy", self.path, committed):
             self.seal(writer.generation)
+
+    def _next_layout(self, generation: int, merges: list[list[str]] | None) -> _Layout:
+        """Write the batch's segment, the deletions and the merges as `generation`."""
+        layout = self.layout
+        where = dict(layout.where)
+        deleted = {ref.id: set(ref.deleted) for ref in layout.refs}
+        for name in self._gone:
+            if name in where:
+                segment, local = where.pop(name)
+                deleted[segment].add(local)
+        refs = [SegmentRef(ref.id, tuple(sorted(deleted[ref.id]))) for ref in layout.refs]
+        if self._batch:
+            refs.append(
+                self._written(generation, [self._batch[n] for n in sorted(self._batch)], where)
+            )
+        if merges is None:
+            merges = plan_merges([self._size(ref) for ref in refs])
+        for group in merges:
+            refs = self._merged(generation, refs, group, where)
+        write_generation(self.path, generation, refs)
+        return _Layout(refs, where)
+
+    def _written(self, generation: int, entries: list[ReportEntry], where: dict) -> SegmentRef:
+        """A new segment of `entries`, recorded in `where`."""
+        segment = new_segment_id(self.path, generation)
+        write_segment(self.path, segment, entries)
+        for local, entry in enumerate(entries):
+            where[entry.file] = (segment, local)
+        return SegmentRef(segment)
+
+    def _size(self, ref: SegmentRef) -> SegmentSize:
+        sizes = self.segment(ref.id).report_bytes()
+        deleted = int(sizes[list(ref.deleted)].sum()) if ref.deleted else 0
+        return SegmentSize(ref.id, int(sizes.sum()) - deleted, deleted)
+
+    def _merged(
+        self, generation: int, refs: list[SegmentRef], group: list[str], where: dict
+    ) -> list[SegmentRef]:
+        """`refs` with the segments of `group` replaced by one holding their live reports
+        (read back from the segments, in file name order), where the first of them was."""
+        members = [ref for ref in refs if ref.id in group]
+        entries = []
+        for ref in members:
+            deleted = set(ref.deleted)
+            live = [i for i in range(len(self.segment(ref.id).files)) if i not in deleted]
+            entries.extend(self.segment(ref.id).entries(live))
+        entries.sort(key=lambda e: e.file)
+        merged = [self._written(generation, entries, where)] if entries else []
+        at = refs.index(members[0])
+        kept = [ref for ref in refs if ref.id not in group]
+        return kept[:at] + merged + kept[at:]
+
+    def sizes(self) -> list[SegmentSize]:
+        """The live and deleted bytes of each segment of the latest generation."""
+        return [self._size(ref) for ref in self.layout.refs]
 
     def cancel(self) -> None:
         if self._writer is not None:
@@ -270,13 +370,25 @@ class _Writing:
         return self._writer
 
     def publish(self) -> None:
-        """Write the text index of the committed generation (missing after a killed run)."""
+        """Write the text index of the committed generation from Whoosh's stored records
+        (missing after a repair, or for an empty index), in segments of bounded size."""
         generation = self.ix.latest_generation()
-        self._write_text_index(generation)
+        refs: list[SegmentRef] = []
+        where: dict[str, tuple[int, int]] = {}
+        batch: list[ReportEntry] = []
+        size = 0
+        with self.ix.searcher() as searcher:
+            for document in searcher.all_stored_fields():
+                batch.append(entry_from_document(document))
+                size += batch[-1].size
+                if size >= merge.MAX_SEGMENT_BYTES:
+                    refs.append(self._written(generation, batch, where))
+                    batch, size = [], 0
+        if batch:
+            refs.append(self._written(generation, batch, where))
+        write_generation(self.path, generation, refs)
+        self.layout = _Layout(refs, where)
         self.seal(generation)
-
-    def _write_text_index(self, generation: int) -> None:
-        write_text_index(self.path, generation, [self.entries[n] for n in sorted(self.entries)])
 
     def seal(self, generation: int) -> None:
         drop_older_text_indexes(self.path, generation)
@@ -286,6 +398,52 @@ class _Writing:
         sums = write_manifest(self.path, generation)
         if self.keep_last_good:
             keep_last_good(self.path, generation, sums)
+
+
+@dataclass
+class _Layout:
+    """A generation's segments and, for each live report, its segment and place in it."""
+
+    refs: list[SegmentRef]
+    where: dict[str, tuple[int, int]]
+
+
+def optimize_index(index_dir: Path) -> list[str]:
+    """Merge the text index down to the fewest segments the size cap allows (merge.py);
+    what it did, one line each. Published like a commit, under the update lock."""
+    with update_lock(index_dir):
+        _drop_leftovers(index_dir)
+        if not is_current(index_dir):
+            raise IndexUnavailable(
+                f"no usable index at {index_dir}: build or repair it with: "
+                f"fazhi-index update --index {index_dir}"
+            )
+        writing = _Writing(open_writable(index_dir), index_dir, True, BATCH_FILES)
+        _drop_uncommitted(writing.ix, index_dir)
+        if not generation_path(index_dir, writing.ix.latest_generation()).exists():
+            writing.publish()
+        before = writing.sizes()
+        plan = plan_optimize(before)
+        if not plan:
+            return [f"{len(before)} segment(s): nothing to merge"]
+        with _room_for("the index", index_dir, committed=False):
+            writing.commit(merges=plan)
+        generation = writing.ix.latest_generation()
+        drop_older_text_indexes(index_dir, generation + 1)
+        drop_previous_copies(index_dir)
+        after = writing.sizes()
+        lines = [
+            f"merged {len(group)} segment(s) ({_mb(before, group)}) into one" for group in plan
+        ]
+        lines.append(f"{len(before)} segment(s) before, {len(after)} after: {_mb(after)}")
+        return lines
+
+
+def _mb(sizes: list[SegmentSize], ids: list[str] | None = None) -> str:
+    chosen = [s for s in sizes if ids is None or s.id in ids]
+    live = sum(s.live for s in chosen) / 1e6
+    deleted = sum(s.deleted for s in chosen) / 1e6
+    return f"{live:.1f} MB of text" + (f", {deleted:.1f} MB deleted" if deleted else "")
 
 
 def _abandon(writer: SegmentWriter) -> None:
@@ -347,7 +505,8 @@ def _drop_uncommitted(ix: whoosh_index.Index, path: Path) -> None:
     clean_files(ix.storage, ix.indexname, generation, ix._segments())
     for uncommitted in existing_generations(path):
         if uncommitted > generation:
-            shutil.rmtree(text_dir(path, uncommitted), ignore_errors=True)
+            generation_path(path, uncommitted).unlink(missing_ok=True)
+    drop_unlisted_segments(path)
 
 
 def _copy_holds(index_dir: Path, generation: int) -> bool:
@@ -366,14 +525,8 @@ def _indexed_hashes(ix: whoosh_index.Index) -> dict[str, str]:
         return {files[d]: hashes[d] for d in reader.all_doc_ids()}
 
 
-def _indexed_entries(ix: whoosh_index.Index, path: Path) -> dict[str, ReportEntry]:
-    """The entries of the reports in the index: from its text index when it has the current
-    generation's, else rebuilt from Whoosh's stored records (after a killed run)."""
-    generation = ix.latest_generation()
-    if generation in existing_generations(path):
-        return TextIndex.load(text_dir(path, generation)).entries()
-    with ix.searcher() as searcher:
-        return {d["file"]: entry_from_document(d) for d in searcher.all_stored_fields()}
+def _has_text_index(writing: _Writing) -> bool:
+    return generation_path(writing.path, writing.ix.latest_generation()).exists()
 
 
 def _apply(

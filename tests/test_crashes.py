@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -186,7 +187,8 @@ def assert_holds_exactly(archive: Archive, index_dir: Path) -> None:
 
 def where_killed(index_dir: Path, generation_before: int, started_ns: int) -> str:
     """What the kill interrupted, read from what it left on disk."""
-    if any(p.stat().st_mtime_ns >= started_ns for p in index_dir.glob("text-*.tmp")):
+    staged = [*index_dir.glob("seg-*.tmp"), *index_dir.glob("text-*.json.tmp")]
+    if any(p.stat().st_mtime_ns >= started_ns for p in staged):
         return "writing the text index"
     generation = latest_generation(index_dir)
     if generation <= generation_before:
@@ -412,7 +414,7 @@ def test_power_loss_during_an_update_leaves_the_last_good_state(tmp_path):
 @pytest.mark.parametrize(
     "crash_at",
     [
-        "indexer.textindex:fsync_path",  # the text index written, nothing of it synced
+        "indexer.segment:fsync_path",  # a text segment written, nothing of it synced
         "indexer.update:_Writing.seal",  # Whoosh committed, its files not synced
         "indexer.update:keep_last_good",  # synced, manifest written, no copy yet
         "indexer.lastgood:_point",  # the copy written and synced, the link not swapped
@@ -480,4 +482,116 @@ def test_an_unsynced_whoosh_segment_zeroed_under_an_intact_table_of_contents(tmp
 
     done = run_update(archive.folder, index_dir)
     assert "rebuilt in full" in done.stderr and "UnpicklingError" in done.stderr
+    assert_holds_exactly(archive, index_dir)
+
+
+def optimize_command(index_dir: Path) -> list[str]:
+    return [*update_command(index_dir, index_dir)[:-5], "optimize", "--index", str(index_dir)]
+
+
+def segmented(tmp_path: Path, count: int, seed: int) -> tuple[Archive, Path]:
+    """An archive and its index in several text segments: one per update, each after a few
+    adds, changes and deletes."""
+    archive = Archive.generated(tmp_path / "archive", count, seed=seed)
+    index_dir = tmp_path / "index"
+    for _ in range(5):
+        run_update(archive.folder, index_dir)
+        archive.mutate()
+    run_update(archive.folder, index_dir)
+    return archive, index_dir
+
+
+def run_and_kill(command: list[str], delay: float) -> tuple[bool, float]:
+    """Run `command`, SIGKILLed after `delay` seconds: whether it was, and how long it ran."""
+    began = time.monotonic()
+    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        child.wait(timeout=delay)
+        killed = False
+    except subprocess.TimeoutExpired:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        killed = True
+    errors = child.stderr.read().decode("utf-8", "replace")
+    child.stderr.close()
+    assert killed or child.returncode == 0, errors[-3000:]
+    return killed, time.monotonic() - began
+
+
+def segment_count(index_dir: Path) -> int:
+    from indexer.textindex import read_generation
+
+    opened, _, where = open_readable(index_dir)
+    return len(read_generation(where.resolve(), opened.latest_generation()))
+
+
+def assert_answers_as_the_archive(archive: Archive, index_dir: Path) -> None:
+    """What a reader sees between kills of a merge: the whole archive, every phrase in its
+    report only (a merge changes no content, so no state in between is acceptable)."""
+    hashes, _ = indexed_state(index_dir)
+    assert hashes == archive.expected_hashes()
+    for name, marker in archive.phrases.items():
+        assert reports_with(index_dir, marker) == [name], marker
+    for marker in archive.gone:
+        assert reports_with(index_dir, marker) == [], marker
+
+
+def test_a_merge_killed_at_random_moments_loses_nothing(tmp_path):
+    """`fazhi-index optimize` (every segment merged into one) SIGKILLed at random moments:
+    after each kill the index opens and answers exactly as the archive; then a clean run
+    merges, and the index holds exactly the archive."""
+    archive, index_dir = segmented(tmp_path, 60, seed=13)
+    segments = segment_count(index_dir)
+    assert segments >= 4
+    rng = random.Random(13)
+    # How long a merge takes, and its start-up alone: clean runs on a copy of the index.
+    copy = tmp_path / "copy"
+    shutil.copytree(index_dir, copy)
+    whole = run_and_kill(optimize_command(copy), 600)[1]
+    startup = run_and_kill(optimize_command(copy), 600)[1]  # nothing left to merge
+    shutil.rmtree(copy)
+    kills = runs = 0
+    while kills < 6:
+        runs += 1
+        assert runs < 20, f"only {kills} kills in {runs} runs"
+        delay = rng.uniform(startup * 0.8, whole * 1.1)
+        killed, _ = run_and_kill(optimize_command(index_dir), delay)
+        kills += killed
+        assert_answers_as_the_archive(archive, index_dir)
+        if not killed:  # merged: make more segments for the next run to merge
+            for _ in range(3):
+                archive.mutate()
+                run_update(archive.folder, index_dir)
+    print(f"\n{kills} kills in {runs} runs; a merge {whole:.2f} s, its start-up {startup:.2f} s")
+    run_and_kill(optimize_command(index_dir), 600)
+    assert segment_count(index_dir) == 1
+    run_update(archive.folder, index_dir)
+    assert_holds_exactly(archive, index_dir)
+
+
+@WHOOSH_LEAVES_DAMAGED_FILES_TO_GC
+@pytest.mark.parametrize(
+    "crash_at",
+    [
+        "indexer.segment:fsync_path",  # the merged segment written, nothing of it synced
+        "indexer.update:_Writing.seal",  # merged and committed, nothing synced
+    ],
+)
+def test_power_loss_during_a_merge(tmp_path, crash_at):
+    """The power goes during `optimize`: every file written since its last sync is cut or
+    zeroed. Readers get the archive as it is (from the index or its last good copy); the
+    next update repairs what needs it and the index holds exactly the archive."""
+    archive, index_dir = segmented(tmp_path, 30, seed=14)
+    log = tmp_path / "synced.log"
+    started_ns = time.time_ns()
+    command = [sys.executable, "-c", POWER_LOSS_CHILD, str(log), f"crash-at={crash_at}"]
+    crashed = subprocess.run(
+        command + optimize_command(index_dir)[-3:], cwd=ROOT, capture_output=True, timeout=300
+    )
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
+    written = [p for p in tmp_path.iterdir() if p.name.startswith(index_dir.name)]
+    assert lose_power(written, started_ns, log, random.Random(crash_at), keep=False)
+
+    assert_answers_as_the_archive(archive, index_dir)
+    run_update(archive.folder, index_dir)
     assert_holds_exactly(archive, index_dir)

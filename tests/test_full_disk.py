@@ -237,11 +237,11 @@ def test_the_next_run_removes_what_an_interrupted_run_left(tmp_path):
     write_reports(archive, FIRST)
     assert run_update(archive, index_dir).returncode == 0
     before, files = answers(index_dir), files_beside(index_dir)
-    text = next(index_dir.glob("text-*"))
+    text = next(index_dir.glob("seg-*"))
     segment = next(index_dir.glob("MAIN_*.seg"))
     planted = [
-        index_dir / "text-7.tmp",
-        index_dir / "text-9",  # newer than the committed generation
+        index_dir / "seg-7-0.tmp",
+        index_dir / "seg-9-0",  # a segment of a generation never committed
         index_dir / "MAIN.tmp",
         tmp_path / "index.last-good.g9.tmp",
         tmp_path / "index.rebuild",
@@ -249,6 +249,9 @@ def test_the_next_run_removes_what_an_interrupted_run_left(tmp_path):
     for folder in planted:
         shutil.copytree(text, folder)
     shutil.copy(segment, index_dir / "MAIN_0123456789abcdef.seg")
+    (index_dir / "text-9.json").write_text(
+        '{"version": 3, "segments": [{"id": "9-0", "deleted": []}]}'
+    )
     (tmp_path / "index.last-good.link-tmp").symlink_to("index.last-good.g9.tmp")
     for file in ["manifest-9.json.tmp", "_MAIN_9.toc.1764400000.5", "fazhi-meta.json.tmp"]:
         (index_dir / file).write_bytes(b"half")

@@ -18,8 +18,9 @@ import pytest
 from bench.probe_scenarios import SEARCH_LOOP
 from indexer.lastgood import copies, last_good_dir
 from indexer.search import SearchRequest, search
+from indexer.segment import segment_dir
 from indexer.store import ArchiveIndex, get_record, open_readable
-from indexer.textindex import text_dir
+from indexer.textindex import existing_generations, read_generation
 from indexer.update import update_index
 
 from .conftest import ARCHIVE, ROOT
@@ -88,6 +89,12 @@ def test_the_last_good_copy_shares_no_file_with_the_live_index(tmp_path):
     assert last_good_dir(index_dir).is_symlink()
 
 
+def last_segment(index_dir: Path) -> Path:
+    """The newest text segment of the latest generation."""
+    generation = max(existing_generations(index_dir))
+    return segment_dir(index_dir, read_generation(index_dir, generation)[-1].id)
+
+
 def test_at_rest_the_index_keeps_one_text_index_and_one_copy(tmp_path, monkeypatch):
     archive = make_archive(tmp_path / "archive", 5)
     monkeypatch.chdir(tmp_path)
@@ -109,8 +116,7 @@ def test_a_truncated_text_index_is_survived_then_repaired_by_a_plain_update(tmp_
     index_dir = tmp_path / "index"
     update_index(archive, index_dir)
     expected = total(index_dir, "法治")
-    generation = max(int(p.name.split("-")[1]) for p in index_dir.glob("text-*"))
-    target = text_dir(index_dir, generation) / damaged
+    target = last_segment(index_dir) / damaged
     os.truncate(target, target.stat().st_size // 2)
 
     _, _, where = open_readable(index_dir)  # readers use the intact copy meanwhile
@@ -145,8 +151,7 @@ def test_verify_finds_a_file_altered_in_place_that_sizes_miss(tmp_path):
     archive = make_archive(tmp_path / "archive", 6)
     index_dir = tmp_path / "index"
     update_index(archive, index_dir)
-    generation = max(int(p.name.split("-")[1]) for p in index_dir.glob("text-*"))
-    passages = text_dir(index_dir, generation) / "passages.txt"
+    passages = last_segment(index_dir) / "passages.txt"
     data = bytearray(passages.read_bytes())
     data[:6] = "篡改".encode()  # same size: a bit flip on disk
     passages.write_bytes(bytes(data))
@@ -162,7 +167,7 @@ def test_a_generation_left_without_its_manifest_is_sealed_by_the_next_run(tmp_pa
     archive = make_archive(tmp_path / "archive", 5)
     index_dir = tmp_path / "index"
     update_index(archive, index_dir)
-    generation = max(int(p.name.split("-")[1]) for p in index_dir.glob("text-*"))
+    generation = max(existing_generations(index_dir))
     (index_dir / f"manifest-{generation}.json").unlink()
     _, _, where = open_readable(index_dir)
     assert where == index_dir and total(index_dir, "第0号补充说明") == 1

@@ -1,0 +1,379 @@
+"""One immutable segment of the text index: the passages and postings of a set of reports.
+
+Whoosh writes about 100,000 postings a second in pure Python, so it cannot hold the
+character grams of thousands of reports in the time cron allows: 10,000 reports hold some
+42 million (gram, passage) pairs. The text index keeps them beside Whoosh in segments, each a
+folder `seg-<id>/` of plain files written once and never changed (textindex.py lists which
+segments make up a generation, merge.py combines them):
+
+- `passages.txt`: every passage's normalized text, one per line, in report order, UTF-8;
+- arrays: where each passage starts (a byte offset), its report, its categories (bit mask)
+  and section; per report its passages, year, town and county;
+- postings: for every character and character pair, the sorted passages that contain it;
+- `checksums.json`: each file's size and BLAKE2b digest, computed once when it is written, so
+  a commit's manifest need not read the segments it did not write.
+
+A term of one or two characters is answered by one posting list, exactly. A longer term
+intersects the lists of its pairs (a superset) and confirms each candidate with a substring
+test. Arrays and the text are memory-mapped: opening a segment reads no text, a searching
+process holds only the pages its queries touch, and worker processes share one copy in the
+page cache. A substring test on UTF-8 bytes is exact: no character's bytes occur inside
+another's. The postings build sorts one segment's keys at once, so its memory is bounded by
+the segment's size (merge.MAX_SEGMENT_BYTES), not by the archive's.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import re
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .durable import fsync_path
+from .manifest import CHECKSUMS, digest
+from .sortedsets import intersect
+from .vocabulary import CATEGORY_BITS
+
+FORMAT_VERSION = 3  # 3: segments (2: passage_start in bytes of UTF-8, passages.txt mapped)
+_UNIGRAM = 0xFFFF  # second half of a single character's code: a noncharacter, never in text
+_ASTRAL = 0xFFFE  # every character beyond the BMP shares one code (candidates are confirmed)
+_CHUNK_CHARS = 2_000_000
+_SEGMENT = re.compile(r"seg-(\d+-\d+)")
+
+
+@dataclass
+class ReportEntry:
+    """What the text index keeps of one report (texts normalized, sections as written)."""
+
+    file: str
+    year: int | None
+    town: str | None
+    county: str | None
+    passages: list[str]
+    categories: list[int]  # CATEGORY_BITS mask per passage
+    sections: list[str]  # section path per passage, headings joined by SECTION_SEPARATOR
+
+    @property
+    def size(self) -> int:
+        """Bytes of text it adds to a segment (what segment sizes are measured in)."""
+        return sum(len(text.encode("utf-8")) + 1 for text in self.passages)
+
+
+def category_mask(names: Iterable[str]) -> int:
+    return sum(CATEGORY_BITS[name] for name in set(names))
+
+
+def segment_dir(index_dir: Path, segment: str) -> Path:
+    return index_dir / f"seg-{segment}"
+
+
+def segment_ids(index_dir: Path) -> list[str]:
+    """The segments present (complete ones: staging folders end in .tmp). A segment is
+    named by the generation that first listed it and a count within it (`seg-12-0`), so a
+    name is never reused for other contents: checksums and the last good copy go by name."""
+    found = (_SEGMENT.fullmatch(p.name) for p in index_dir.glob("seg-*"))
+    return sorted(m.group(1) for m in found if m)
+
+
+def new_segment_id(index_dir: Path, generation: int) -> str:
+    """The next free name among the segments of `generation`."""
+    taken = [int(s.split("-")[1]) for s in segment_ids(index_dir) if s.startswith(f"{generation}-")]
+    return f"{generation}-{max(taken, default=-1) + 1}"
+
+
+def write_segment(index_dir: Path, segment: str, entries: Sequence[ReportEntry]) -> Path:
+    """Write a segment holding `entries` (in this order) into a staging folder, sync it and
+    rename it into place, with the checksums of its files."""
+    target = segment_dir(index_dir, segment)
+    staging = target.with_name(target.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    texts = [text for entry in entries for text in entry.passages]
+    encoded = [text.encode("utf-8") for text in texts]
+    arrays = _layout(entries, encoded)
+    arrays.update(_postings(texts))
+    del texts
+    for name in ARRAY_NAMES:
+        _save(staging / f"{name}.npy", arrays[name])
+    (staging / "passages.txt").write_bytes(b"\n".join(encoded))
+    tables = {
+        "version": FORMAT_VERSION,
+        "files": [entry.file for entry in entries],
+        "towns": arrays.pop("towns"),
+        "counties": arrays.pop("counties"),
+        "sections": arrays.pop("sections"),
+    }
+    (staging / "tables.json").write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
+    sums = {}
+    for file in sorted(staging.iterdir()):
+        fsync_path(file)
+        sums[file.name] = [file.stat().st_size, digest(file)]
+    (staging / CHECKSUMS).write_text(json.dumps(sums), encoding="utf-8")
+    fsync_path(staging / CHECKSUMS)
+    fsync_path(staging)
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    fsync_path(index_dir)
+    return target
+
+
+def _save(path: Path, array: np.ndarray) -> None:
+    """np.save through Python's write, so a full disk raises OSError with its errno (ENOSPC,
+    EFBIG) for the updater to name: numpy's own write says only "N requested and M written"."""
+    with open(path, "wb") as handle:
+        header = np.lib.format.header_data_from_array_1_0(array)
+        np.lib.format.write_array_header_1_0(handle, header)
+        handle.write(np.ascontiguousarray(array).data)
+
+
+def _ids(values: Iterable[str | None]) -> tuple[list[str], np.ndarray]:
+    table: dict[str, int] = {}
+    ids = [table.setdefault(v, len(table)) if v else -1 for v in values]
+    return list(table), np.array(ids, dtype=np.int32)
+
+
+def _layout(entries: Sequence[ReportEntry], texts: list[bytes]) -> dict:
+    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
+    passage_start = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=passage_start[1:])
+    counts = np.fromiter((len(e.passages) for e in entries), dtype=np.int64, count=len(entries))
+    report_passage_start = np.zeros(len(entries) + 1, dtype=np.int64)
+    np.cumsum(counts, out=report_passage_start[1:])
+    sections, section_ids = _ids(s for e in entries for s in e.sections)
+    towns, town_ids = _ids(e.town for e in entries)
+    counties, county_ids = _ids(e.county for e in entries)
+    return {
+        "passage_start": passage_start,
+        "passage_report": np.repeat(np.arange(len(entries), dtype=np.int32), counts),
+        "passage_cats": np.array([c for e in entries for c in e.categories], dtype=np.uint8),
+        "passage_section": section_ids,
+        "report_passage_start": report_passage_start,
+        "report_year": np.array([e.year or 0 for e in entries], dtype=np.int16),
+        "report_town": town_ids,
+        "report_county": county_ids,
+        "report_length": np.array([sum(map(len, e.passages)) for e in entries], dtype=np.int32),
+        "towns": towns,
+        "counties": counties,
+        "sections": sections,
+    }
+
+
+def _postings(texts: list[str]) -> dict[str, np.ndarray]:
+    """For every character and pair: the sorted, distinct passages that contain it.
+
+    Keys (gram code << 32 | passage) are built a chunk of passages at a time, so the
+    temporary arrays stay a few times the size of one chunk, not of the whole archive.
+    """
+    chunks, begin = [], 0
+    while begin < len(texts):
+        end, size = begin, 0
+        while end < len(texts) and (size < _CHUNK_CHARS or end == begin):
+            size += len(texts[end]) + 1
+            end += 1
+        chunks.append(_chunk_keys(texts[begin:end], begin))
+        begin = end
+    keys = np.empty(sum(len(chunk) for chunk in chunks), dtype=np.uint64)
+    at = 0
+    while chunks:  # move the chunks into one array, freeing each as it goes
+        chunk = chunks.pop(0)
+        keys[at : at + len(chunk)] = chunk
+        at += len(chunk)
+    keys.sort()  # chunks hold different passages, so no key repeats across them
+    halves = keys.astype("<u8", copy=False).view("<u4")  # low, high 32 bits of each key
+    passages, codes = halves[0::2].copy(), halves[1::2].copy()
+    del keys, halves
+    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))[: len(codes)]
+    return {
+        "gram_codes": codes[starts],
+        "gram_offsets": np.append(starts, len(codes)).astype(np.int64),
+        "gram_passages": passages,
+    }
+
+
+def _chunk_keys(texts: list[str], first_passage: int) -> np.ndarray:
+    chars = np.frombuffer("\n".join(texts).encode("utf-32-le"), dtype=np.uint32).copy()
+    chars[chars > 0xFFFF] = _ASTRAL
+    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
+    passage_of = np.repeat(
+        np.arange(first_passage, first_passage + len(texts), dtype=np.uint64), lengths
+    )[: len(chars)]
+    text_chars = chars != 0x0A  # the newline between passages belongs to none
+    unigrams = (chars.astype(np.uint64) << 16) | _UNIGRAM
+    pairs = (chars[:-1].astype(np.uint64) << 16) | chars[1:]
+    pair_ok = text_chars[:-1] & text_chars[1:]
+    keys = np.concatenate(
+        [
+            (unigrams[text_chars] << 32) | passage_of[text_chars],
+            (pairs[pair_ok] << 32) | passage_of[:-1][pair_ok],
+        ]
+    )
+    keys.sort()
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+
+
+def _check_consistent(path: Path, tables: dict, arrays: dict, text: bytes | mmap.mmap) -> None:
+    """Refuse a segment whose parts disagree (a truncated or mixed-up file), instead of
+    answering searches from it. Costs a few comparisons, not a read of the postings."""
+    passages = len(arrays["passage_report"])
+    reports = len(tables["files"])
+    checks = {
+        "passages.txt": len(text) == max(int(arrays["passage_start"][-1]) - 1, 0),
+        "passage tables": all(
+            len(arrays[name]) == passages for name in ("passage_cats", "passage_section")
+        )
+        and len(arrays["passage_start"]) == passages + 1,
+        "report tables": all(
+            len(arrays[name]) == reports
+            for name in ("report_year", "report_town", "report_county", "report_length")
+        )
+        and len(arrays["report_passage_start"]) == reports + 1
+        and int(arrays["report_passage_start"][-1]) == passages,
+        "postings": len(arrays["gram_offsets"]) == len(arrays["gram_codes"]) + 1
+        and int(arrays["gram_offsets"][-1]) == len(arrays["gram_passages"]),
+    }
+    broken = [name for name, ok in checks.items() if not ok]
+    if broken:
+        raise ValueError(f"{path}: damaged text index ({', '.join(broken)} do not agree)")
+
+
+def _mapped(path: Path) -> bytes | mmap.mmap:
+    """The file's bytes, mapped (an empty file cannot be mapped: it is no bytes)."""
+    with open(path, "rb") as handle:
+        if not os.fstat(handle.fileno()).st_size:
+            return b""
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def gram_codes(term: str) -> list[int]:
+    """The posting lists a term's passages all appear in: its character, or its pairs."""
+    points = [ord(ch) if ord(ch) <= 0xFFFF else _ASTRAL for ch in term]
+    if len(points) == 1:
+        return [(points[0] << 16) | _UNIGRAM]
+    return sorted({(a << 16) | b for a, b in zip(points, points[1:], strict=False)})
+
+
+def exact_by_postings(term: str) -> bool:
+    """Whether the postings alone answer `term` (no substring test needed)."""
+    return len(term) <= 2 and all(ord(ch) <= 0xFFFF for ch in term)
+
+
+@dataclass
+class Segment:
+    """A loaded segment; its arrays and text (UTF-8 bytes) are memory-mapped."""
+
+    path: Path
+    text: bytes | mmap.mmap
+    files: list[str]
+    towns: list[str]
+    counties: list[str]
+    sections: list[str]
+    # Per passage (passage_start has one more: the end of the last).
+    passage_start: np.ndarray  # byte offset of its text in `text`
+    passage_report: np.ndarray
+    passage_cats: np.ndarray  # CATEGORY_BITS mask
+    passage_section: np.ndarray  # index into `sections`, -1 before the first heading
+    # Per report (report_passage_start has one more); -1 or 0 is unknown.
+    report_passage_start: np.ndarray
+    report_year: np.ndarray
+    report_town: np.ndarray  # index into `towns`
+    report_county: np.ndarray  # index into `counties`
+    report_length: np.ndarray  # characters
+    # Postings: the passages of gram_codes[i] are gram_passages[gram_offsets[i]:…[i + 1]].
+    gram_codes: np.ndarray
+    gram_offsets: np.ndarray
+    gram_passages: np.ndarray
+
+    @classmethod
+    def load(cls, path: Path) -> Segment:
+        tables = json.loads((path / "tables.json").read_text(encoding="utf-8"))
+        if tables.get("version") != FORMAT_VERSION:
+            raise ValueError(f"{path}: text index format {tables.get('version')}")
+        # Plain views of the maps: indexing a np.memmap one element at a time costs ten
+        # times as much (its __getitem__ is Python), and searches do that per passage.
+        arrays = {
+            name: np.load(path / f"{name}.npy", mmap_mode="r").view(np.ndarray)
+            for name in ARRAY_NAMES
+        }
+        text = _mapped(path / "passages.txt")
+        _check_consistent(path, tables, arrays, text)
+        return cls(
+            path=path,
+            text=text,
+            files=tables["files"],
+            towns=tables["towns"],
+            counties=tables["counties"],
+            sections=tables["sections"],
+            **arrays,
+        )
+
+    def candidates(self, codes: list[int]) -> np.ndarray:
+        """The passages (sorted local ids) in every posting list of `codes`."""
+        lists = []
+        for code in codes:
+            at = np.searchsorted(self.gram_codes, code)
+            if at == len(self.gram_codes) or self.gram_codes[at] != code:
+                return np.zeros(0, dtype=np.int64)
+            lists.append(self.gram_passages[self.gram_offsets[at] : self.gram_offsets[at + 1]])
+        lists.sort(key=len)
+        found = np.asarray(lists[0], dtype=np.int64)
+        for other in lists[1:]:
+            found = intersect(found, other)
+            if not len(found):
+                break
+        return found
+
+    def holding(self, term: str, passages: np.ndarray) -> np.ndarray:
+        """Which of `passages` (local ids) hold `term`: a mask, each searched in its bounds."""
+        needle = term.encode("utf-8")
+        starts = self.passage_start[passages].tolist()
+        ends = (self.passage_start[passages + 1] - 1).tolist()
+        find = self.text.find
+        return np.fromiter(
+            (find(needle, start, end) >= 0 for start, end in zip(starts, ends, strict=True)),
+            dtype=bool,
+            count=len(starts),
+        )
+
+    def passage_text(self, passage: int) -> str:
+        start, end = self.passage_start[passage], self.passage_start[passage + 1] - 1
+        return self.text[start:end].decode("utf-8")
+
+    def report_bytes(self) -> np.ndarray:
+        """Bytes of text per report (with a newline per passage): the unit of sizes."""
+        return np.diff(self.passage_start[self.report_passage_start])
+
+    def entries(self, reports: Iterable[int]) -> list[ReportEntry]:
+        """The entries of `reports` (local ids), read back from the segment: what a merge
+        writes into the merged segment, without reading the reports' files again."""
+        first = self.report_passage_start
+        result = []
+        for report in reports:
+            begin, end = int(first[report]), int(first[report + 1])
+            town, county = int(self.report_town[report]), int(self.report_county[report])
+            start, stop = int(self.passage_start[begin]), int(self.passage_start[end])
+            texts = self.text[start : stop - 1].decode("utf-8").split("\n") if end > begin else []
+            result.append(
+                ReportEntry(
+                    file=self.files[report],
+                    year=int(self.report_year[report]) or None,
+                    town=self.towns[town] if town >= 0 else None,
+                    county=self.counties[county] if county >= 0 else None,
+                    passages=texts,
+                    categories=self.passage_cats[begin:end].tolist(),
+                    sections=[
+                        self.sections[i] if i >= 0 else ""
+                        for i in self.passage_section[begin:end].tolist()
+                    ],
+                )
+            )
+        return result
+
+
+# The arrays on disk, one .npy file each: the fields declared as arrays above.
+ARRAY_NAMES = tuple(name for name, kind in Segment.__annotations__.items() if kind == "np.ndarray")
