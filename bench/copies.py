@@ -31,7 +31,7 @@ from urllib.parse import quote
 from bench.corpus import generate_corpus
 from indexer import update_index
 from indexer.copies import KINDS, Copies, copies_dir, update_copies
-from indexer.textindex import TextIndex, existing_generations, text_dir
+from indexer.textindex import TextIndex, existing_generations
 
 
 def planted_corpus(workdir: Path, n: int, seed: int, share: float) -> tuple[Path, list[dict]]:
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     update_index(archive, index)
     figures: dict = {"build s (whole update, copies included)": time.perf_counter() - started}
     generation = existing_generations(index)[-1]
-    text = TextIndex.load(text_dir(index, generation))
+    text = TextIndex.load(index, generation)
     figures["reports"], figures["passages"] = len(text.files), text.passage_count
     figures["copies from scratch"] = measured(index, generation, previous=False)
     copies = Copies.load(copies_dir(index, generation))

@@ -36,7 +36,7 @@ import numpy as np
 
 from .durable import fsync_path
 from .sentence_keys import MIN_CHARS, sentence_hash, sentence_spans
-from .textindex import TextIndex, text_dir
+from .textindex import TextIndex
 
 FORMAT_VERSION = 1
 COMMON_REPORTS = 20  # a key in more reports is common wording, not a copy
@@ -169,7 +169,7 @@ _cache_lock = threading.Lock()
 
 
 def _load_matching(text: TextIndex) -> Copies | None:
-    match = re.fullmatch(r"text-(\d+)", text.path.name)
+    match = re.fullmatch(r"text-(\d+)\.json", text.path.name)  # the generation's file
     if not match:
         return None
     try:
@@ -188,7 +188,7 @@ def update_copies(index_dir: Path, generation: int) -> Path:
     """Compute the copies of `generation` (reusing the last computation's sentences for
     unchanged reports) unless they exist; drop older ones. Called by the update."""
     target = copies_dir(index_dir, generation)
-    text = TextIndex.load(text_dir(index_dir, generation))
+    text = TextIndex.load(index_dir, generation)
     try:
         if Copies.load(target).files == text.files:
             return target
@@ -242,17 +242,23 @@ def _save(path: Path, array: np.ndarray) -> None:
 
 
 def report_digests(text: TextIndex) -> np.ndarray:
-    """A 64-bit digest of each report's normalized text: equal digests, equal sentences."""
-    starts = text.passage_start[text.report_passage_start].tolist()
-    body = memoryview(text.text) if len(text.text) else b""  # slices without copies
-    return np.fromiter(
-        (
-            int.from_bytes(hashlib.blake2b(body[a:b], digest_size=8).digest(), "little")
-            for a, b in zip(starts, starts[1:], strict=False)
-        ),
-        dtype=np.uint64,
-        count=len(starts) - 1,
-    )
+    """A 64-bit digest of each report's normalized text: equal digests, equal sentences.
+    Read segment by segment (a report's passages are one run of its segment's text)."""
+    digests: list[int] = []
+    for part in text.parts:
+        segment = part.segment
+        body = memoryview(segment.text) if len(segment.text) else memoryview(b"")
+        starts = segment.passage_start[segment.report_passage_start].tolist()
+        live = part.live_reports
+        reports = range(len(segment.files)) if live is None else live.tolist()
+        digests.extend(
+            int.from_bytes(
+                hashlib.blake2b(body[starts[r] : starts[r + 1]], digest_size=8).digest(),
+                "little",
+            )
+            for r in reports
+        )
+    return np.array(digests, dtype=np.uint64)
 
 
 _ROW = np.dtype(

@@ -431,6 +431,8 @@ def optimize_index(index_dir: Path) -> list[str]:
         generation = writing.ix.latest_generation()
         drop_older_text_indexes(index_dir, generation + 1)
         drop_previous_copies(index_dir)
+        with _room_for("the copied-text tables", index_dir, committed=True):
+            update_copies(index_dir, generation)  # the new generation's: passage ids moved
         after = writing.sizes()
         lines = [
             f"merged {len(group)} segment(s) ({_mb(before, group)}) into one" for group in plan

@@ -20,7 +20,7 @@ from indexer.copies import COMMON_REPORTS, Copies, compute, copies_dir, load_for
 from indexer.copies_query import list_pairs, report_copies
 from indexer.normalize import normalize
 from indexer.sentence_keys import MIN_CHARS, sentence_hash, sentence_spans
-from indexer.textindex import TextIndex, existing_generations, text_dir
+from indexer.textindex import TextIndex, existing_generations
 from tests.conftest import write_report_docx
 
 # Three sentences a neighbour and the next year take over, each a report's own wording.
@@ -72,7 +72,7 @@ def planted(tmp_path: Path) -> tuple[Path, Path]:
 
 def _text_and_copies(index: Path) -> tuple[TextIndex, Copies]:
     generation = existing_generations(index)[-1]
-    text = TextIndex.load(text_dir(index, generation))
+    text = TextIndex.load(index, generation)
     copies = load_for(text)
     assert copies is not None, "the update computes the copies of its generation"
     return text, copies
@@ -170,6 +170,22 @@ def test_reused_sentences_equal_a_computation_from_scratch(planted) -> None:
     for name, array in fresh.items():
         assert np.array_equal(getattr(incremental, name), array), name
     assert len(incremental.report_digest) == len(text.files)
+
+
+def test_an_optimize_leaves_the_copies_of_its_own_generation(planted) -> None:
+    """A merge moves reports and passages: the copies are those of the merged generation."""
+    from indexer.update import optimize_index
+
+    archive, index = planted
+    (archive / "新来镇2021.txt").write_text(_report("新来镇", 2021, COPIED[:2]), "utf-8")
+    update_index(archive, index)  # a second segment, so the optimize has work to do
+    before = _pairs(index)
+    assert "merged" in optimize_index(index)[0]
+    text, copies = _text_and_copies(index)
+    assert len(text.parts) == 1
+    assert _pairs(index) == before
+    for name, array in compute(text).items():
+        assert np.array_equal(getattr(copies, name), array), name
 
 
 def test_missing_or_damaged_copies_are_not_read_and_come_back(planted) -> None:
