@@ -41,6 +41,7 @@ from .store import (
     default_index_dir,
 )
 from .timeline import TownAmbiguous, TownError, TownNotFound, town_view
+from .town_export import town_export
 from .town_text import render_town
 from .update import UpdateSummary, optimize_index, update_index
 from .vocabulary import CATEGORIES, MAX_RESULTS, SECTION_SEPARATOR
@@ -607,6 +608,12 @@ def _write_export(export: Export, path: Path, extension: str) -> None:
     "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), help=INDEX_HELP
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (as /api/town).")
+@click.option(
+    "--export",
+    "export_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the view to this .docx, .csv or .xlsx file instead of printing it.",
+)
 def town_command(
     name: str,
     county: str | None,
@@ -614,6 +621,7 @@ def town_command(
     plan_year: int | None,
     index_dir: Path | None,
     as_json: bool,
+    export_file: Path | None,
 ) -> None:
     """One town across years: its reports year by year, two years compared sentence by
     sentence, and one year's plans against the next year's measures.
@@ -622,7 +630,9 @@ def town_command(
     Examples:
       fazhi-index town 青山镇
       fazhi-index town 青山镇 --county 城口县 --years 2021 2022 --json
+      fazhi-index town 青山镇 --county 城口县 --export 青山镇.docx
     """
+    extension = _export_extension(export_file) if export_file else None
     archive_index = ArchiveIndex(index_dir or default_index_dir())
     try:
         view = town_view(archive_index, name, county, years or None, plan_year)
@@ -636,6 +646,9 @@ def town_command(
         raise click.ClickException(str(error)) from error
     finally:
         archive_index.close()
-    click.echo(
-        json.dumps(view.to_json(), ensure_ascii=False, indent=2) if as_json else render_town(view)
-    )
+    if export_file and extension:
+        _write_export(town_export(view), export_file, extension)
+    elif as_json:
+        click.echo(json.dumps(view.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_town(view))

@@ -1,15 +1,13 @@
-"""The passages a town view shows, in the shape the export writers take.
+"""What the town page exports: the passages it shows, as the export writers take them.
 
-The export writers (indexer/export.py, written beside this) take a plain `ExportPassage`
-list; this module defines the same fields locally so the town page can be exported without
-depending on them: the two compared reports part by part (the changed sentences highlighted),
-then year N's plans and year N+1's measures (the words they share highlighted).
+The two compared reports part by part (the changed sentences highlighted), then year N's
+plans and year N+1's measures (the words they share highlighted), with a heading saying
+which town and years, and a note saying what the file holds.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from .export import Export, ExportPassage
 from .normalize import normalize
 from .records import Record
 from .search import highlight_spans
@@ -17,16 +15,26 @@ from .sentences import ADDED, MODIFIED, REMOVED, Sentence
 from .timeline import TownView
 
 
-@dataclass(frozen=True)
-class ExportPassage:
-    file: str
-    title: str | None
-    town: str | None
-    county: str | None
-    year: int | None
-    section: list[str]
-    text: str
-    highlights: list[tuple[int, int]]
+def town_export(view: TownView) -> Export:
+    """The page as a file: heading, note and passages (every passage shown, so unbounded
+    only by the town's two reports and one year's plans: a few hundred passages at most)."""
+    where = f"{view.town}（{view.county}）" if view.county else view.town
+    heading = f"历年对比 · {where}"
+    notes = []
+    if view.old and view.new:
+        heading += f" · {view.old.year}–{view.new.year} 年"
+        notes.append(
+            f"{view.old.year} 年与 {view.new.year} 年报告逐部分对比，改动、新增和删去的句子加粗。"
+        )
+    promises = view.promises
+    if promises and promises.check:
+        notes.append(
+            f"随后是 {promises.plan_year} 年的工作打算与 {promises.next_year} 年的举措，"
+            "二者共有的词语加粗。"
+        )
+    elif promises and promises.missing:
+        notes.append(promises.missing)
+    return Export(heading, "".join(notes) or "没有可对比的两年报告。", town_passages(view))
 
 
 def town_passages(view: TownView) -> list[ExportPassage]:

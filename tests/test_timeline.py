@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from indexer import ArchiveIndex, update_index
 from indexer.cli import main
+from indexer.export import ExportPassage
 from indexer.promises import check_plans, topic_words
 from indexer.sentences import (
     ADDED,
@@ -24,7 +25,7 @@ from indexer.sentences import (
     split_sentences,
 )
 from indexer.timeline import TownAmbiguous, TownNotFound, TownYearError, town_view
-from indexer.town_export import ExportPassage, town_passages
+from indexer.town_export import town_passages
 from tests import town_data as T
 
 
@@ -250,6 +251,26 @@ def test_the_export_holds_the_passages_shown_with_the_changes_highlighted(opened
 
 
 # The CLI
+
+
+def test_the_cli_exports_what_the_page_exports(town_index, tmp_path):
+    import csv
+
+    out = tmp_path / "青松镇.csv"
+    args = ["town", T.TOWN, "--county", T.COUNTY, "--index", str(town_index), "--export", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"wrote {out}: ")
+    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0][0].startswith(f"历年对比 · {T.TOWN}（{T.COUNTY}）")
+    opened = ArchiveIndex(town_index)
+    try:
+        shown = [p.text for p in town_passages(town_view(opened, T.TOWN, T.COUNTY))]
+    finally:
+        opened.close()
+    assert [row[6] for row in rows[3:]] == shown
+    refused = CliRunner().invoke(main, [*args[:-1], str(tmp_path / "x.pdf")])
+    assert refused.exit_code == 2
 
 
 def test_the_cli_prints_the_timeline_the_diff_and_the_plans(town_index):

@@ -172,4 +172,4 @@ def test_side_by_side_marks_the_shared_sentences_of_both(client) -> None:
     assert "&lt;script&gt;" in page and "<script>alert" not in page
     assert "村级法律顾问" not in page  # a passage sharing nothing is left out
     assert client.get(f"/copies/pair?a={quote(SOURCE)}&b=nowhere.txt").status_code == 404
-    assert client.get("/copies/pair").status_code == 404
+    assert client.get("/copies/pair").status_code == 400  # which two reports: not said

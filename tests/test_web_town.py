@@ -222,6 +222,46 @@ def test_the_json_errors_say_what_to_do(client):
     assert bad.status_code == 400 and "2019" in bad.get_json()["error"]
 
 
+def test_the_page_downloads_as_word_excel_and_csv_with_the_changes_in_bold(client):
+    import csv
+    import io
+
+    import openpyxl
+    from docx import Document
+
+    links = page(client, TOWN_URL + "&from=2021&to=2022").xpath("//p[contains(@class,'exports')]/a")
+    by_label = {text(a): a.get("href") for a in links}
+    assert set(by_label) >= {"Word", "Excel", "CSV"}
+    assert all("from=2021" in by_label[k] and "to=2022" in by_label[k] for k in ("Word", "CSV"))
+    word = client.get(by_label["Word"])
+    assert word.status_code == 200
+    assert "filename*=UTF-8''" in word.headers["Content-Disposition"]
+    assert "fazhi-town.docx" in word.headers["Content-Disposition"]
+    document = Document(io.BytesIO(word.data))
+    paragraphs = document.paragraphs
+    assert paragraphs[0].text.startswith(f"历年对比 · {T.TOWN}（{T.COUNTY}） · 2021–2022 年")
+    # The passage's edited character (二 → 五) and its sentence removed in 2022, in bold.
+    dropped = next(p for p in paragraphs if T.DROPPED in p.text)
+    assert "".join(r.text for r in dropped.runs if r.bold) == "二" + T.DROPPED
+    kept = [p for p in paragraphs if p.text == T.KEPT]
+    assert kept and all(not r.bold for p in kept for r in p.runs)
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(by_label["Excel"]).data)).active
+    texts = [row[6] for row in sheet.iter_rows(min_row=4, values_only=True)]
+    assert any(T.DROPPED in t for t in texts) and T.KEPT in texts
+    table = list(csv.reader(io.StringIO(client.get(by_label["CSV"]).data.decode("utf-8-sig"))))
+    assert [row[6] for row in table[3:]] == texts
+
+
+def test_a_download_of_an_unknown_town_or_format_is_refused_with_the_reason(client):
+    missing = client.get(f"/export/town/{quote('青松')}.docx")
+    assert missing.status_code == 404
+    assert (
+        client.get(f"/export/town/{quote(T.TOWN)}.pdf?county={quote(T.COUNTY)}").status_code == 404
+    )
+    ambiguous = client.get(f"/export/town/{quote(T.TOWN)}.csv")
+    assert ambiguous.status_code == 400 and T.COUNTY in ambiguous.data.decode()
+
+
 def test_search_results_the_town_facet_and_the_report_page_link_to_the_town(client):
     doc = page(client, f"/?q={quote('调解室')}&town={quote(T.TOWN)}&county={quote(T.COUNTY)}")
     place = doc.xpath("//li[@class='result']//p[@class='place']/a[@class='town-link']")[0]

@@ -40,6 +40,8 @@ def pair_list() -> tuple[str, int] | str:
 def pair_page() -> str:
     """Two reports side by side, the sentences each shares with the other marked."""
     a, b = request.args.get("a", ""), request.args.get("b", "")
+    if not a or not b:
+        abort(400, description="请给出两份报告：/copies/pair?a=文件&b=文件（在列表中点句数）。")
     view = side_by_side(a, b)
     if view is None:
         abort(404, description="索引中没有这两份报告，或相同文字尚未计算。")

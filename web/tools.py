@@ -131,7 +131,7 @@ def export_search(ext: str) -> Response:
         export = search_export(archive_index(), read_state(request.args).search_request())
     except QueryError as error:
         abort(400, description=f"无法导出：{error}")
-    return _download(export, ext, "fazhi-search")
+    return download(export, ext, "fazhi-search")
 
 
 @tools.get("/export/compare.<ext>")
@@ -142,7 +142,7 @@ def export_compare(ext: str) -> Response:
         export = comparison_export(compare(archive_index(), compared), compared)
     except QueryError as error:
         abort(400, description=f"无法导出：{error}")
-    return _download(export, ext, "fazhi-compare")
+    return download(export, ext, "fazhi-compare")
 
 
 def _known(ext: str) -> None:
@@ -150,7 +150,8 @@ def _known(ext: str) -> None:
         abort(404, description=f"不能导出为 .{ext[:20]}：只有 .docx、.csv 和 .xlsx。")
 
 
-def _download(export: Export, ext: str, fallback: str) -> Response:
+def download(export: Export, ext: str, fallback: str) -> Response:
+    """The export as an attachment under its Chinese file name (`fallback` for old clients)."""
     name = file_name(export.heading, ext)
     return Response(
         write(export, ext),

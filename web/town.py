@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from indexer import QueryError
+from indexer.export import FORMATS
 from indexer.timeline import (
     TownAmbiguous,
     TownError,
@@ -22,8 +23,10 @@ from indexer.timeline import (
     TownYearError,
     town_view,
 )
+from indexer.town_export import town_export
 
 from .index import archive_index
+from .tools import EXPORT_LABELS, download
 from .town_layout import town_layout, town_url
 
 town = Blueprint("town", __name__)
@@ -55,7 +58,26 @@ def town_page(name: str) -> tuple[str, int] | str:
             choices=[],
             retry=town_url(name, request.args.get("county") or None),
         ), 400
-    return render_template("town.html", view=view, page=town_layout(view))
+    kept = {k: v for k in ("county", "from", "to", "plans") if (v := request.args.get(k))}
+    exports = [
+        (label, url_for("town.town_download", name=name, ext=ext, **kept))
+        for ext, label in EXPORT_LABELS.items()
+    ]
+    return render_template("town.html", view=view, page=town_layout(view), exports=exports)
+
+
+@town.get("/export/town/<path:name>.<ext>")
+def town_download(name: str, ext: str) -> Response:
+    """The page as a .docx, .xlsx or .csv: its two years' changes and its plans."""
+    if ext not in FORMATS:
+        abort(404, description=f"不能导出为 .{ext[:20]}：只有 .docx、.csv 和 .xlsx。")
+    try:
+        view = requested_view(name)
+    except TownNotFound as error:
+        abort(404, description=str(error))
+    except (TownError, QueryError) as error:  # two counties, a year without a report
+        abort(400, description=str(error))
+    return download(town_export(view), ext, "fazhi-town")
 
 
 @town.get("/api/town/<path:name>")
