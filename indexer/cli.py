@@ -13,7 +13,7 @@ import json
 import os
 import string
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
@@ -47,6 +47,19 @@ from .update import UpdateSummary, optimize_index, update_index
 from .vocabulary import CATEGORIES, MAX_RESULTS, SECTION_SEPARATOR
 
 INDEX_HELP = f"Index folder (default: ${INDEX_ENV} or var/index)."
+index_option = click.option(
+    "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), help=INDEX_HELP
+)
+
+
+def export_option(what: str) -> Callable:
+    """`--export FILE`: write `what` to a .docx, .csv or .xlsx file instead of printing it."""
+    return click.option(
+        "--export",
+        "export_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help=f"Write {what} to this .docx, .csv or .xlsx file instead of printing it.",
+    )
 
 
 class _Main(click.Group):
@@ -201,9 +214,7 @@ def summary(record: Record) -> str:
     type=click.Path(path_type=Path, file_okay=False),
     help=f"Folder of reports (default: ${ARCHIVE_ENV} or archive).",
 )
-@click.option(
-    "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), help=INDEX_HELP
-)
+@index_option
 @click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating.")
 @click.option(
     "--verify",
@@ -252,9 +263,7 @@ def update(archive: Path | None, index_dir: Path | None, full: bool, verify: boo
 
 
 @main.command()
-@click.option(
-    "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), help=INDEX_HELP
-)
+@index_option
 def optimize(index_dir: Path | None) -> None:
     """Merge the text index's segments down to the fewest the size cap allows.
 
@@ -297,9 +306,7 @@ def _print_update_summary(result: UpdateSummary) -> None:
     show_default=True,
     help="Reports to show.",
 )
-@click.option(
-    "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), help=INDEX_HELP
-)
+@index_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option(
     "--export",
@@ -492,16 +499,9 @@ def _marked(text: str, spans: list[tuple[int, int]]) -> str:
     show_default=True,
     help="By town then year, or by year then town.",
 )
-@click.option(
-    "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), help=INDEX_HELP
-)
+@index_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (as /api/compare).")
-@click.option(
-    "--export",
-    "export_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the comparison to this .docx, .csv or .xlsx file instead of printing it.",
-)
+@export_option("the comparison")
 def compare_command(
     section: str,
     towns: tuple[str, ...],
@@ -604,16 +604,9 @@ def _write_export(export: Export, path: Path, extension: str) -> None:
     metavar="YEAR",
     help="Check this year's plans against the next year's report (default: see the README).",
 )
-@click.option(
-    "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), help=INDEX_HELP
-)
+@index_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (as /api/town).")
-@click.option(
-    "--export",
-    "export_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the view to this .docx, .csv or .xlsx file instead of printing it.",
-)
+@export_option("the view")
 def town_command(
     name: str,
     county: str | None,

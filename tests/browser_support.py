@@ -10,7 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
-from playwright.sync_api import Browser, Playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
 from tests.conftest import write_report_docx
 
@@ -18,6 +18,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT_MS = 15_000
 
 
 def launch(playwright: Playwright) -> Browser:
@@ -52,10 +53,41 @@ def build_archive(folder: Path, generated: int, seed: int = 7) -> Path:
         folder / "青山镇" / "2019.docx",
         "城口县青山镇2019年法治政府建设情况报告",
         [
-            ("一、主要工作", ["全镇推行网格化调解机制，各村设立调解室，调解覆盖全部网格。",
-                            "开展普法宣传十二场，小事不出村、大事不出镇。"]),
+            (
+                "一、主要工作",
+                [
+                    "全镇推行网格化调解机制，各村设立调解室，调解覆盖全部网格。",
+                    "开展普法宣传十二场，小事不出村、大事不出镇。",
+                ],
+            ),
             ("二、存在的问题", ["基层法治力量薄弱，部分干部依法行政意识不强。"]),
             ("三、下一步打算", ["继续深化网格化调解，加强法治队伍建设。"]),
         ],
     )
     return folder
+
+
+def open_page(
+    browser: Browser, viewport: dict, expected_statuses: tuple[int, ...] = ()
+) -> tuple[BrowserContext, Page, list[str]]:
+    """A fresh context and page that records script errors, failed requests and error
+    statuses (but `expected_statuses`) in the list returned: a test asserts it stays empty."""
+    context = browser.new_context(viewport=viewport, accept_downloads=True, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    problems: list[str] = []
+
+    def console(message) -> None:
+        # "Failed to load resource" repeats a status the response handler judges.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(message.text)
+
+    def status(response) -> None:
+        if response.status >= 400 and response.status not in expected_statuses:
+            problems.append(f"{response.url}: status {response.status}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("requestfailed", lambda r: problems.append(f"{r.url}: {r.failure}"))
+    page.on("response", status)
+    return context, page, problems

@@ -166,3 +166,28 @@ def browser():
         opened = launch(playwright)
         yield opened
         opened.close()
+
+
+def _checked_page(browser, viewport: dict):
+    from tests.browser_support import open_page
+
+    context, opened, problems = open_page(browser, viewport)
+    yield opened
+    context.close()
+    assert problems == [], problems
+
+
+@pytest.fixture
+def page(browser):
+    """A desktop page of its own; the test fails on a script error or an error status."""
+    from tests.browser_support import DESKTOP
+
+    yield from _checked_page(browser, DESKTOP)
+
+
+@pytest.fixture
+def phone(browser):
+    """The same at a phone's width (390 px)."""
+    from tests.browser_support import PHONE
+
+    yield from _checked_page(browser, PHONE)

@@ -16,10 +16,9 @@ from playwright.sync_api import Page, expect
 
 from bench.load import Server
 from indexer import update_index
-from tests.browser_support import DESKTOP, PHONE, build_archive
+from tests.browser_support import DESKTOP, PHONE, build_archive, open_page
 from tests.conftest import WEB_WORD
 
-TIMEOUT_MS = 15_000
 QUERY_BOX = "form[role=search] input[name=q]"  # the year form carries q too, hidden
 
 
@@ -29,46 +28,6 @@ def server(web_archive):
     running = Server(index, archive, workers=2)
     yield running
     running.stop()
-
-
-def _open_page(browser, viewport: dict):
-    """A fresh context; the page records script errors, failed requests and error statuses."""
-    context = browser.new_context(viewport=viewport, accept_downloads=True, locale="zh-CN")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: _console(problems, m))
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("requestfailed", lambda r: problems.append(f"{r.url}: {r.failure}"))
-    page.on("response", lambda r: _status(problems, r))
-    return context, page, problems
-
-
-def _console(problems: list[str], message) -> None:
-    # "Failed to load resource" repeats a status the response handler judges, with its URL.
-    if message.type == "error" and not message.text.startswith("Failed to load resource"):
-        problems.append(message.text)
-
-
-def _status(problems: list[str], response) -> None:
-    if response.status >= 400:
-        problems.append(f"{response.url}: status {response.status}")
-
-
-@pytest.fixture
-def page(browser):
-    context, opened, problems = _open_page(browser, DESKTOP)
-    yield opened
-    context.close()
-    assert problems == [], problems
-
-
-@pytest.fixture
-def phone(browser):
-    context, opened, problems = _open_page(browser, PHONE)
-    yield opened
-    context.close()
-    assert problems == [], problems
 
 
 def params(page: Page) -> dict[str, str]:
@@ -226,10 +185,10 @@ def test_a_reindex_is_picked_up_without_a_restart(browser, tmp_path):
     index = tmp_path / "index"
     update_index(archive, index)
     running = Server(index, archive, workers=2)
-    context, page, problems = _open_page(browser, DESKTOP)
+    context, page, problems = open_page(browser, DESKTOP)
     try:
         phrase = "夜间巡逻调解队"
-        search_for(page, running, f"\"{phrase}\"")  # as typed: no tiers
+        search_for(page, running, f'"{phrase}"')  # as typed: no tiers
         assert totals(page) == (0, 0)
         (archive / "新增.txt").write_text(
             f"城口县红叶镇2023年法治政府建设情况报告\n一、主要工作\n组建{phrase}，化解纠纷。\n",

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from bench.load import Server
 from tests.browser_support import DESKTOP, PHONE
-from tests.test_browser import _open_page, search_for
+from tests.test_browser import search_for
 
 COUNTY = "城口县"
 
@@ -28,22 +28,6 @@ def server(web_archive):
     running = Server(index, archive, workers=2)
     yield running
     running.stop()
-
-
-@pytest.fixture
-def page(browser):
-    context, opened, problems = _open_page(browser, DESKTOP)
-    yield opened
-    context.close()
-    assert problems == [], problems
-
-
-@pytest.fixture
-def phone(browser):
-    context, opened, problems = _open_page(browser, PHONE)
-    yield opened
-    context.close()
-    assert problems == [], problems
 
 
 def _params(url: str) -> dict[str, list[str]]:

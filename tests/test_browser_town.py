@@ -14,11 +14,9 @@ from playwright.sync_api import Page, expect
 from bench.load import Server
 from indexer import update_index
 from tests import town_data as T
-from tests.browser_support import DESKTOP, PHONE
+from tests.browser_support import DESKTOP, PHONE, open_page
 from tests.conftest import ARCHIVE
 from tests.test_web_attack import raw_get
-
-TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="module")
@@ -35,35 +33,10 @@ def server(tmp_path_factory):
     running.stop()
 
 
-def _open(browser, viewport: dict, expected_statuses: tuple[int, ...] = ()):
-    context = browser.new_context(viewport=viewport, locale="zh-CN")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("requestfailed", lambda r: problems.append(f"{r.url}: {r.failure}"))
-    page.on(
-        "response",
-        lambda r: (
-            problems.append(f"{r.url}: {r.status}")
-            if r.status >= 400 and r.status not in expected_statuses
-            else None
-        ),
-    )
-    return context, page, problems
-
-
 @pytest.fixture
 def page(browser):
-    context, opened, problems = _open(browser, DESKTOP, expected_statuses=(404,))
-    yield opened
-    context.close()
-    assert problems == [], problems
-
-
-@pytest.fixture
-def phone(browser):
-    context, opened, problems = _open(browser, PHONE)
+    """conftest's page, but the unknown-town tests expect their 404."""
+    context, opened, problems = open_page(browser, DESKTOP, expected_statuses=(404,))
     yield opened
     context.close()
     assert problems == [], problems
