@@ -79,6 +79,16 @@ def urls(app) -> list[tuple[str, str, str]]:
     return found
 
 
+def test_the_login_page_links_to_nothing_it_would_refuse(app):
+    client = app.test_client()
+    body = client.get("/login").get_data(as_text=True)
+    links = re.findall(r'href="([^"]+)"', body)
+    assert links and not [link for link in links if link.startswith("/api/")]
+    for link in links:
+        with client.get(link) as response:  # a static file's response holds it open
+            assert response.status_code in (200, 302), link  # 302: back to the login
+
+
 def test_without_a_users_file_nothing_changes(client):
     response = client.get("/")
     assert response.status_code == 200
