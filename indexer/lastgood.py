@@ -43,9 +43,11 @@ def keep_last_good(index_dir: Path, generation: int, sums: dict[str, FileSum]) -
     for name, expected in sums.items():
         destination = staging / name
         destination.parent.mkdir(parents=True, exist_ok=True)
-        if previous and reusable.get(name) == expected:
-            os.link(previous / name, destination)
-        else:
+        if not (
+            previous
+            and reusable.get(name) == expected
+            and _linked(previous / name, destination, expected)
+        ):
             shutil.copyfile(index_dir / name, destination)
             fsync_path(destination)
     shutil.copyfile(manifest_path(index_dir, generation), manifest_path(staging, generation))
@@ -57,6 +59,18 @@ def keep_last_good(index_dir: Path, generation: int, sums: dict[str, FileSum]) -
     for old in copies(index_dir):
         if old not in (target, previous):
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _linked(source: Path, destination: Path, expected: FileSum) -> bool:
+    """Hard-link `source` when it is still whole: a power cut can cut or remove a file of the
+    previous copy that its manifest lists (it was written after the last sync)."""
+    try:
+        if source.stat().st_size != expected.size:
+            return False
+        os.link(source, destination)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def drop_previous_copies(index_dir: Path) -> None:

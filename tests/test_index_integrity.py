@@ -89,6 +89,26 @@ def test_the_last_good_copy_shares_no_file_with_the_live_index(tmp_path):
     assert last_good_dir(index_dir).is_symlink()
 
 
+@pytest.mark.parametrize("damage", ["removed", "cut"])
+def test_a_file_lost_from_the_last_good_copy_is_copied_again_not_linked(tmp_path, damage):
+    """A power cut can remove or cut a file of the previous copy that its manifest lists; the
+    next copy must take it from the live index instead of failing (seen in CI)."""
+    archive = make_archive(tmp_path / "archive", 5)
+    index_dir = tmp_path / "index"
+    update_index(archive, index_dir)
+    kept = last_segment(index_dir)
+    lost = last_good_dir(index_dir).resolve() / kept.name / "gram_passages.npy"
+    if damage == "removed":
+        lost.unlink()
+    else:
+        lost.write_bytes(lost.read_bytes()[:100])
+    shutil.copy(SAMPLES[0], archive / "new.txt")  # a new segment; the old one is kept
+    summary = update_index(archive, index_dir)
+    assert summary.added == ["new.txt"] and not summary.failed
+    copied = last_good_dir(index_dir).resolve() / kept.name / "gram_passages.npy"
+    assert copied.read_bytes() == (kept / "gram_passages.npy").read_bytes()
+
+
 def last_segment(index_dir: Path) -> Path:
     """The newest text segment of the latest generation."""
     generation = max(existing_generations(index_dir))
