@@ -128,6 +128,16 @@ def indexed_state(index_dir: Path) -> tuple[dict[str, str], Path]:
     return hashes, where
 
 
+def assert_before_or_after(archive: Archive, index_dir: Path, before: dict, after: dict) -> None:
+    """What readers see is whole: the index as it was before the run, or as after it, and
+    each changed report's phrase found exactly where that state puts it."""
+    hashes, where = indexed_state(index_dir)
+    assert hashes in (before, after), where
+    for name, marker in archive.phrases.items():
+        expected = [name] if hashes.get(name) == after.get(name) else []
+        assert reports_with(index_dir, marker) == expected, (where, marker)
+
+
 def reports_with(index_dir: Path, text: str) -> list[str]:
     """The reports a search for `text`, as typed, finds (through the text index)."""
     archive_index = ArchiveIndex(index_dir)
@@ -391,11 +401,7 @@ def test_power_loss_during_an_update_leaves_the_last_good_state(tmp_path):
             damaged_files += lose_power(written, started_ns, log, rng)
 
         # The last good state opens and is complete: the index before the run or after it.
-        hashes, where = indexed_state(index_dir)
-        assert hashes in (before, after), where
-        for name, marker in archive.phrases.items():
-            expected = [name] if hashes.get(name) == after.get(name) else []
-            assert reports_with(index_dir, marker) == expected, (where, marker)
+        assert_before_or_after(archive, index_dir, before, after)
 
         # The next update repairs what the power cut damaged and finishes the job.
         run_update(archive.folder, index_dir)
@@ -443,11 +449,7 @@ def test_power_loss_at_each_step_of_a_commit(tmp_path, crash_at):
     damaged = lose_power(written, started_ns, log, random.Random(crash_at), keep=False)
     assert damaged or crash_at.endswith("_point")  # the copy was synced: nothing to lose
 
-    hashes, where = indexed_state(index_dir)
-    assert hashes in (before, after), where
-    for name, marker in archive.phrases.items():
-        expected = [name] if hashes.get(name) == after.get(name) else []
-        assert reports_with(index_dir, marker) == expected, (where, marker)
+    assert_before_or_after(archive, index_dir, before, after)
 
     run_update(archive.folder, index_dir)
     assert_holds_exactly(archive, index_dir)
