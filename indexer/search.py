@@ -536,7 +536,7 @@ class _Search:
         section = self.text.passage_section[passage]
         return PassageHit(
             text=record["passages"][position]["text"],
-            section=self.text.sections[section].split(SECTION_SEPARATOR) if section >= 0 else [],
+            section=self.text.section(section).split(SECTION_SEPARATOR) if section >= 0 else [],
             categories=[n for n, b in CATEGORY_BITS.items() if self.text.passage_cats[passage] & b],
             highlights=highlight_spans(self.text.passage_text(passage), terms),
             position=position,
