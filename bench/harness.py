@@ -304,9 +304,9 @@ def product_search(index_dir: Path, queries: list[Query], repeat: int) -> dict:
 
     try:
         ran = _run_queries(answer, queries, repeat)
+        return _search_figures(ran, after_imports)  # the memory of a process still serving
     finally:
         archive_index.close()
-    return _search_figures(ran, after_imports)
 
 
 def _search_figures(ran: dict, after_imports: int | None) -> dict:
@@ -360,10 +360,10 @@ def baseline_search(system: str, reports_file: Path, db: Path, queries, repeat: 
 
     try:
         ran = _run_queries(answer, queries, repeat)
+        return {**figures, **_search_figures(ran, after_imports)}
     finally:
         if isinstance(engine, Fts5Index):
             engine.close()
-    return {**figures, **_search_figures(ran, after_imports)}
 
 
 # ---------------------------------------------------------------------------------------------
