@@ -42,8 +42,9 @@ def write_report(archive: Path, name: str, town: str, headings: tuple[str, ...])
 
 @pytest.fixture(scope="module")
 def segmented(tmp_path_factory) -> tuple[Path, Path]:
-    """An archive indexed in three updates (three segments); a report of the first is
-    changed and one of the second removed, so those segments have deleted reports."""
+    """An archive indexed in four updates (four segments, the second without headings); a
+    report of the first is changed and one of the third removed, so those segments have
+    deleted reports."""
     root = tmp_path_factory.mktemp("open")
     archive, index = root / "archive", root / "index"
     archive.mkdir()
@@ -52,6 +53,11 @@ def segmented(tmp_path_factory) -> tuple[Path, Path]:
             headings = HEADINGS[(step + n) % len(HEADINGS)]
             write_report(archive, f"s{step}r{n}.txt", f"青山{step}{n}镇", headings)
         assert not update_index(archive, index).failed
+        if step == 0:  # a segment without any heading, between two with headings
+            for n in range(2):
+                text = f"白沙{n}镇2023年法治政府建设情况报告\n开展普法宣传，推进依法行政。\n"
+                (archive / f"plain{n}.txt").write_text(text, encoding="utf-8")
+            assert not update_index(archive, index).failed
     write_report(archive, "s0r0.txt", "青山00镇", HEADINGS[2])
     (archive / "s1r1.txt").unlink()
     assert not update_index(archive, index).failed
@@ -72,7 +78,8 @@ def section_paths(archive: Path) -> dict[tuple[str, int], str]:
 def test_sections_of_every_segment_are_found_and_normalized(segmented) -> None:
     archive, index = segmented
     _, text, _ = open_readable(index)
-    assert len(text.parts) >= 3 and any(p.live_reports is not None for p in text.parts)
+    assert len(text.parts) >= 4 and any(p.live_reports is not None for p in text.parts)
+    assert not all(p.segment.section_count for p in text.parts[:-1])  # one has no section
     sections = [text.section(i) for i in range(text.section_count)]
     assert len(sections) > len(set(sections))  # a path listed by several segments
 
