@@ -228,12 +228,15 @@ def product_update(archive: Path, index_dir: Path, fresh: bool) -> dict:
 
 
 def _run_queries(answer: Callable[[Query], dict], queries: list[Query], repeat: int) -> dict:
-    """One warm-up run per query (its answer is kept), then `repeat` timed runs each."""
+    """One warm-up run per query (its answer is kept), then `repeat` timed runs each; the
+    process's own memory is sampled after each warm-up run (outside the timing)."""
     answers = []
+    own_peak = 0
     for query in queries:
         started = time.perf_counter()
         answers.append(answer(query))
         answers[-1]["warmup_ms"] = (time.perf_counter() - started) * 1000
+        own_peak = max(own_peak, _status_kb("RssAnon") or 0)
     timings: list[list[float]] = [[] for _ in queries]
     for _ in range(repeat):
         for index, query in enumerate(queries):
@@ -247,6 +250,7 @@ def _run_queries(answer: Callable[[Query], dict], queries: list[Query], repeat: 
         "first_query_ms": warmups[0] if warmups else None,  # includes opening the index
         "warmup_max_ms": max(warmups, default=None),  # e.g. a dictionary loaded on first use
         "answers": answers,
+        "own_peak_kb": own_peak or None,
     }
 
 
@@ -300,19 +304,28 @@ def product_search(index_dir: Path, queries: list[Query], repeat: int) -> dict:
 
     try:
         ran = _run_queries(answer, queries, repeat)
+        return _search_figures(ran, after_imports)  # the memory of a process still serving
     finally:
         archive_index.close()
-    return _search_figures(ran, after_imports)
 
 
 def _search_figures(ran: dict, after_imports: int | None) -> dict:
-    """A search process's figures: its answers, first and warm-up times, memory."""
+    """A search process's figures: its answers, first and warm-up times, memory.
+
+    RSS counts the pages of mapped files (the product's passage text and tables) that the
+    page cache shares with every other process reading them; the process's own memory is
+    RssAnon: `own_rss_kb` at the end, `own_peak_rss_kb` the most seen after a query.
+    """
+    own = _status_kb("RssAnon")
     return {
         "first_query_ms": ran["first_query_ms"],
         "warmup_max_ms": ran["warmup_max_ms"],
         "answers": [_summary(a) | {"ms": a["ms"]} for a in ran["answers"]],
         "rss_after_imports_kb": after_imports,
         **_peaks(),
+        "own_rss_kb": own,
+        "own_peak_rss_kb": max(ran["own_peak_kb"] or 0, own or 0) or None,
+        "file_rss_kb": _status_kb("RssFile"),
     }
 
 
@@ -347,10 +360,10 @@ def baseline_search(system: str, reports_file: Path, db: Path, queries, repeat: 
 
     try:
         ran = _run_queries(answer, queries, repeat)
+        return {**figures, **_search_figures(ran, after_imports)}
     finally:
         if isinstance(engine, Fts5Index):
             engine.close()
-    return {**figures, **_search_figures(ran, after_imports)}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -78,10 +78,20 @@ class Scorer:
                 np.searchsorted(unit.passages, first) : np.searchsorted(unit.passages, last)
             ]
             dense[inside - first] += unit.idf
+        # BM25's length saturation, (k1 + 1) / (1 + k1 (1 - b + b length / average)), in
+        # place: on a million hits each temporary array costs as much as the arithmetic.
         start = self.text.passage_start
-        length = np.maximum(start[hits + 1] - start[hits] - 1, SHORTEST * self.average)
-        saturation = (BM25_K1 + 1) / (1 + BM25_K1 * (1 - BM25_B + BM25_B * length / self.average))
-        scores = dense[hits - first] * saturation
+        length = start[hits + 1] - start[hits]
+        length -= 1
+        saturation = np.maximum(length, SHORTEST * self.average)
+        saturation *= BM25_B
+        saturation /= self.average
+        saturation += 1 - BM25_B
+        saturation *= BM25_K1
+        saturation += 1
+        np.divide(BM25_K1 + 1, saturation, out=saturation)
+        scores = dense[hits - first]
+        scores *= saturation
         if self.category_bits:
             in_part = (self.text.passage_cats[hits] & self.category_bits) != 0
             scores[in_part] *= PART

@@ -476,13 +476,13 @@ class _Search:
         years = np.asarray(text.report_year, dtype=np.int64)[matched]
         year_counts = np.bincount(years)
         year_counts[:1] = 0  # year 0 is unknown
-        cats = np.asarray(text.passage_cats)[hits]
+        # A report counts for a category when one of its hits lies in it: OR the hits'
+        # masks report by report (hits are sorted, so each report's are together), once.
+        report_of = text.passage_report[hits]
+        starts = np.flatnonzero(np.concatenate(([True], report_of[1:] != report_of[:-1])))
+        masks = np.bitwise_or.reduceat(text.passage_cats[hits], starts) if len(hits) else hits
         category_counts = np.array(
-            [
-                len(distinct(text.passage_report[hits[(cats & bit) != 0]]))
-                for bit in CATEGORY_BITS.values()
-            ],
-            dtype=np.int64,
+            [np.count_nonzero(masks & bit) for bit in CATEGORY_BITS.values()], dtype=np.int64
         )
         return {
             "town": _facet(
@@ -536,7 +536,7 @@ class _Search:
         section = self.text.passage_section[passage]
         return PassageHit(
             text=record["passages"][position]["text"],
-            section=self.text.sections[section].split(SECTION_SEPARATOR) if section >= 0 else [],
+            section=self.text.section(section).split(SECTION_SEPARATOR) if section >= 0 else [],
             categories=[n for n, b in CATEGORY_BITS.items() if self.text.passage_cats[passage] & b],
             highlights=highlight_spans(self.text.passage_text(passage), terms),
             position=position,

@@ -7,6 +7,9 @@ folder `seg-<id>/` of plain files written once and never changed (textindex.py l
 segments make up a generation, merge.py combines them):
 
 - `passages.txt`: every passage's normalized text, one per line, in report order, UTF-8;
+- `sections.txt`: the section paths (headings joined by SECTION_SEPARATOR) as written, one
+  per line, UTF-8: read one at a time for the passages a search shows or ranks, so opening a
+  segment parses none (as JSON, 430,000 paths took a third of a second at 100,000 reports);
 - arrays: where each passage starts (a byte offset), its report, its categories (bit mask)
   and section; per report its passages, year, town and county;
 - postings: for every character and character pair, the sorted passages that contain it;
@@ -40,7 +43,7 @@ from .manifest import CHECKSUMS, digest
 from .sortedsets import intersect
 from .vocabulary import CATEGORY_BITS
 
-FORMAT_VERSION = 3  # 3: segments (2: passage_start in bytes of UTF-8, passages.txt mapped)
+FORMAT_VERSION = 4  # 4: sections.txt (3: segments; 2: passage_start in bytes, passages.txt)
 _UNIGRAM = 0xFFFF  # second half of a single character's code: a noncharacter, never in text
 _ASTRAL = 0xFFFE  # every character beyond the BMP shares one code (candidates are confirmed)
 _CHUNK_CHARS = 2_000_000
@@ -102,12 +105,12 @@ def write_segment(index_dir: Path, segment: str, entries: Sequence[ReportEntry])
     for name in ARRAY_NAMES:
         _save(staging / f"{name}.npy", arrays[name])
     (staging / "passages.txt").write_bytes(b"\n".join(encoded))
+    (staging / "sections.txt").write_bytes(b"\n".join(arrays.pop("sections")))
     tables = {
         "version": FORMAT_VERSION,
         "files": [entry.file for entry in entries],
         "towns": arrays.pop("towns"),
         "counties": arrays.pop("counties"),
-        "sections": arrays.pop("sections"),
     }
     (staging / "tables.json").write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
     sums = {}
@@ -146,6 +149,9 @@ def _layout(entries: Sequence[ReportEntry], texts: list[bytes]) -> dict:
     report_passage_start = np.zeros(len(entries) + 1, dtype=np.int64)
     np.cumsum(counts, out=report_passage_start[1:])
     sections, section_ids = _ids(s for e in entries for s in e.sections)
+    section_bytes = [section.encode("utf-8") for section in sections]
+    section_start = np.zeros(len(sections) + 1, dtype=np.int64)
+    np.cumsum([len(b) + 1 for b in section_bytes], out=section_start[1:])
     towns, town_ids = _ids(e.town for e in entries)
     counties, county_ids = _ids(e.county for e in entries)
     return {
@@ -160,7 +166,8 @@ def _layout(entries: Sequence[ReportEntry], texts: list[bytes]) -> dict:
         "report_length": np.array([sum(map(len, e.passages)) for e in entries], dtype=np.int32),
         "towns": towns,
         "counties": counties,
-        "sections": sections,
+        "section_start": section_start,
+        "sections": section_bytes,
     }
 
 
@@ -217,13 +224,16 @@ def _chunk_keys(texts: list[str], first_passage: int) -> np.ndarray:
     return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
 
 
-def _check_consistent(path: Path, tables: dict, arrays: dict, text: bytes | mmap.mmap) -> None:
+def _check_consistent(
+    path: Path, tables: dict, arrays: dict, text: bytes | mmap.mmap, sections: bytes | mmap.mmap
+) -> None:
     """Refuse a segment whose parts disagree (a truncated or mixed-up file), instead of
     answering searches from it. Costs a few comparisons, not a read of the postings."""
     passages = len(arrays["passage_report"])
     reports = len(tables["files"])
     checks = {
         "passages.txt": len(text) == max(int(arrays["passage_start"][-1]) - 1, 0),
+        "sections.txt": len(sections) == max(int(arrays["section_start"][-1]) - 1, 0),
         "passage tables": all(
             len(arrays[name]) == passages for name in ("passage_cats", "passage_section")
         )
@@ -269,15 +279,17 @@ class Segment:
 
     path: Path
     text: bytes | mmap.mmap
+    section_text: bytes | mmap.mmap  # sections.txt
     files: list[str]
     towns: list[str]
     counties: list[str]
-    sections: list[str]
     # Per passage (passage_start has one more: the end of the last).
     passage_start: np.ndarray  # byte offset of its text in `text`
     passage_report: np.ndarray
     passage_cats: np.ndarray  # CATEGORY_BITS mask
-    passage_section: np.ndarray  # index into `sections`, -1 before the first heading
+    passage_section: np.ndarray  # a section (see `section`), -1 before the first heading
+    # Per section (one more: the end of the last): byte offset of its path in section_text.
+    section_start: np.ndarray
     # Per report (report_passage_start has one more); -1 or 0 is unknown.
     report_passage_start: np.ndarray
     report_year: np.ndarray
@@ -300,17 +312,26 @@ class Segment:
             name: np.load(path / f"{name}.npy", mmap_mode="r").view(np.ndarray)
             for name in ARRAY_NAMES
         }
-        text = _mapped(path / "passages.txt")
-        _check_consistent(path, tables, arrays, text)
+        text, section_text = _mapped(path / "passages.txt"), _mapped(path / "sections.txt")
+        _check_consistent(path, tables, arrays, text, section_text)
         return cls(
             path=path,
             text=text,
+            section_text=section_text,
             files=tables["files"],
             towns=tables["towns"],
             counties=tables["counties"],
-            sections=tables["sections"],
             **arrays,
         )
+
+    @property
+    def section_count(self) -> int:
+        return len(self.section_start) - 1
+
+    def section(self, section: int) -> str:
+        """A section's path as written (headings joined by SECTION_SEPARATOR)."""
+        start, end = self.section_start[section], self.section_start[section + 1] - 1
+        return self.section_text[start:end].decode("utf-8")
 
     def candidates(self, codes: list[int]) -> np.ndarray:
         """The passages (sorted local ids) in every posting list of `codes`."""
@@ -352,6 +373,7 @@ class Segment:
         """The entries of `reports` (local ids), read back from the segment: what a merge
         writes into the merged segment, without reading the reports' files again."""
         first = self.report_passage_start
+        sections = self.section_text[:].decode("utf-8").split("\n") if self.section_count else []
         result = []
         for report in reports:
             begin, end = int(first[report]), int(first[report + 1])
@@ -367,7 +389,7 @@ class Segment:
                     passages=texts,
                     categories=self.passage_cats[begin:end].tolist(),
                     sections=[
-                        self.sections[i] if i >= 0 else ""
+                        sections[i] if i >= 0 else ""
                         for i in self.passage_section[begin:end].tolist()
                     ],
                 )

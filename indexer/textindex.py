@@ -147,6 +147,13 @@ def _remapped(ids: np.ndarray, mapping: np.ndarray) -> np.ndarray:
     return mapping[ids]
 
 
+def _shifted(ids: np.ndarray, offset: int) -> np.ndarray:
+    """Local ids moved up by `offset`, -1 (none) kept; no copy when `offset` is 0."""
+    if not offset:
+        return ids
+    return np.where(ids >= 0, ids + offset, -1).astype(np.int32)
+
+
 def _joined(pieces: list[np.ndarray], dtype: type) -> np.ndarray:
     if len(pieces) == 1:
         return pieces[0]
@@ -162,20 +169,23 @@ class TextIndex:
     files: list[str]
     towns: list[str]
     counties: list[str]
-    sections: list[str]
+    # Where each part's sections start among the global section ids: the segments' tables
+    # one after the other, a path used in several segments listed once for each (merging
+    # them cost a second at 100,000 reports); one more entry, the number of sections.
+    section_offsets: list[int]
     # Per passage. passage_start has one more entry: the differences are each passage's
     # length in bytes plus one, as if the live passages were one text.
     passage_start: np.ndarray
     passage_report: np.ndarray
     passage_cats: np.ndarray  # CATEGORY_BITS mask
-    passage_section: np.ndarray  # index into `sections`, -1 before the first heading
+    passage_section: np.ndarray  # a section (see `section`), -1 before the first heading
     # Per report (report_passage_start has one more); -1 or 0 is unknown.
     report_passage_start: np.ndarray
     report_year: np.ndarray
     report_town: np.ndarray  # index into `towns`
     report_county: np.ndarray  # index into `counties`
     report_length: np.ndarray  # characters
-    _normalized_sections: list[str] = field(default_factory=list)
+    _normalized_sections: tuple[str, np.ndarray] | None = None  # text, each line's start
     _ranks: dict[str, np.ndarray] = field(default_factory=dict)
     _terms: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict)
     _terms_ids: int = 0
@@ -193,7 +203,7 @@ class TextIndex:
         """Concatenate the segments' small tables over their live reports."""
         towns, town_maps = _merged_table([s.towns for s in segments])
         counties, county_maps = _merged_table([s.counties for s in segments])
-        sections, section_maps = _merged_table([s.sections for s in segments])
+        section_offsets = np.cumsum([0] + [s.section_count for s in segments]).tolist()
         parts, files, columns = [], [], {name: [] for name in _COLUMNS}
         first_report = first_passage = 0
         for at, (segment, ref) in enumerate(zip(segments, refs, strict=True)):
@@ -225,7 +235,7 @@ class TextIndex:
             )
             columns["passage_cats"].append(segment.passage_cats[pick_p])
             columns["passage_section"].append(
-                _remapped(segment.passage_section[pick_p], section_maps[at])
+                _shifted(segment.passage_section[pick_p], section_offsets[at])
             )
             columns["lengths"].append(lengths[pick_p])
             columns["counts"].append(counts[pick_r])
@@ -251,7 +261,7 @@ class TextIndex:
             files=files,
             towns=towns,
             counties=counties,
-            sections=sections,
+            section_offsets=section_offsets,
             passage_start=passage_start,
             passage_report=_joined(columns["passage_report"], np.int32),
             passage_cats=_joined(columns["passage_cats"], np.uint8),
@@ -379,18 +389,39 @@ class TextIndex:
             self._ranks[table] = ranks
         return self._ranks[table]
 
+    @property
+    def section_count(self) -> int:
+        return self.section_offsets[-1]
+
+    def section(self, section: int) -> str:
+        """A section's path as written (headings joined by SECTION_SEPARATOR)."""
+        at = bisect.bisect_right(self.section_offsets, section) - 1
+        return self.parts[at].segment.section(section - self.section_offsets[at])
+
     def normalized_section(self, section: int) -> str:
-        """A section path (an index into `sections`, -1 for none) normalized, for matching."""
-        if not self._normalized_sections:
-            self._normalized_sections = [normalize(s) for s in self.sections]
-        return self._normalized_sections[section] if section >= 0 else ""
+        """A section path (-1 for none) normalized, for matching: one path at a time, since
+        a search needs those of a few hundred passages."""
+        return normalize(self.section(section)) if section >= 0 else ""
 
     def section_ids_with(self, words: str) -> np.ndarray:
-        """Sections whose path contains `words` (normalized)."""
-        self.normalized_section(-1)
-        return np.array(
-            [i for i, s in enumerate(self._normalized_sections) if words in s], dtype=np.int32
-        )
+        """Sections whose path contains `words` (normalized).
+
+        The paths are normalized once, as one text with a path per line (a heading holds no
+        newline), and searched with one scan of it.
+        """
+        if self._normalized_sections is None:
+            lines = b"\n".join(
+                p.segment.section_text[:] for p in self.parts if p.segment.section_count
+            )
+            text = normalize(lines.decode("utf-8"))
+            lengths = np.fromiter((len(line) + 1 for line in text.split("\n")), np.int64)
+            starts = np.concatenate(([0], np.cumsum(lengths)))
+            self._normalized_sections = (text, starts)
+        text, starts = self._normalized_sections
+        if "\n" in words or not self.section_count:
+            return np.zeros(0, dtype=np.int32)
+        found = [m.start() for m in re.finditer(f"(?={re.escape(words)})", text)]
+        return np.unique(np.searchsorted(starts, found, side="right") - 1).astype(np.int32)
 
     def entries(self) -> dict[str, ReportEntry]:
         """Every live report's entry (as indexed), by file name."""

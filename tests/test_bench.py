@@ -42,7 +42,11 @@ def test_benchmark_end_to_end(tmp_path):
     assert systems["fts5"]["build"]["seconds"] > 0
     assert systems["scan"]["memory_text_bytes"] > 0
     for figure in systems.values():
-        assert figure["search"]["peak_rss_kb"] > 0
+        search = figure["search"]
+        assert search["peak_rss_kb"] > 0
+        # its own memory (not the shared page cache of mapped files) is part of the RSS
+        assert 0 < search["own_rss_kb"] <= search["own_peak_rss_kb"] < search["peak_rss_kb"]
+        assert search["own_rss_kb"] + search["file_rss_kb"] <= search["peak_rss_kb"]
         latency = figure["latency"]["all"]
         assert latency["queries"] == len(result["queries"]) == 16
         assert 0 < latency["p50_ms"] <= latency["p95_ms"] <= latency["max_ms"]

@@ -55,6 +55,7 @@ QUERIES = [
     SearchRequest("法治", year_from=2020, year_to=2022),
     SearchRequest("宣传", sort="year"),
     SearchRequest("宣传", section="problems"),
+    SearchRequest("宣传", section="下一步工作"),  # words of a heading
     SearchRequest("修订"),
     SearchRequest("人民条解"),  # found nowhere: the nearest form is searched instead
 ]
