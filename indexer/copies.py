@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from .durable import fsync_path
-from .sentence_keys import MIN_CHARS, sentence_hash, sentence_spans
+from .sentence_keys import MIN_CHARS, Sentences, sentence_rows
 from .textindex import TextIndex
 
 FORMAT_VERSION = 1
@@ -261,21 +261,45 @@ def report_digests(text: TextIndex) -> np.ndarray:
     return np.array(digests, dtype=np.uint64)
 
 
-_ROW = np.dtype(
-    [("hash", np.uint64), ("passage", np.int32), ("begin", np.int32), ("end", np.int32),
-     ("chars", np.int32)]
-)  # fmt: skip
+_RUN_REPORTS = 1000  # reports cut at once: about 9 MB of text, a few times that in arrays
 
 
-def _split(text: TextIndex, report: int) -> np.ndarray:
-    """The counted sentences of a report (_ROW records): 28 bytes each, not Python tuples."""
-    first, last = int(text.report_passage_start[report]), int(text.report_passage_start[report + 1])
-    rows = [
-        (sentence_hash(key), passage, begin, end, len(key))
-        for passage in range(first, last)
-        for begin, end, key in sentence_spans(text.passage_text(passage))
-    ]
-    return np.array(rows, dtype=_ROW)
+def _split(text: TextIndex, reports: np.ndarray) -> Sentences:
+    """The counted sentences of `reports` (sorted ids), passage ids global. Read from each
+    segment's text directly: consecutive reports are one slice of it, cut at once."""
+    pieces = []
+    first_report = 0
+    for part in text.parts:
+        segment = part.segment
+        live = part.live_reports
+        count = len(segment.files) if live is None else len(live)
+        mine = reports[
+            np.searchsorted(reports, first_report) : np.searchsorted(reports, first_report + count)
+        ]
+        local = mine - first_report if live is None else live[mine - first_report]
+        first_report += count
+        for run in _runs(local):
+            first, last = segment.report_passage_start[[run[0], run[-1] + 1]].tolist()
+            if first == last:
+                continue
+            begin, end = segment.passage_start[[first, last]].tolist()
+            rows = sentence_rows(segment.text[begin : end - 1].decode("utf-8"))
+            passage = rows.passage + first
+            passage = (
+                passage + part.first_passage if part.to_global is None else part.to_global[passage]
+            )
+            pieces.append(rows._replace(passage=passage))
+    if not pieces:
+        return sentence_rows("")
+    return Sentences(*(np.concatenate(column) for column in zip(*pieces, strict=True)))
+
+
+def _runs(local: np.ndarray) -> list[np.ndarray]:
+    """`local` (sorted report ids) cut where they are not consecutive, and every
+    _RUN_REPORTS."""
+    breaks = np.flatnonzero(np.diff(local) != 1) + 1
+    runs = np.split(local, breaks) if len(local) else []
+    return [run[at : at + _RUN_REPORTS] for run in runs for at in range(0, len(run), _RUN_REPORTS)]
 
 
 def _sentences(text: TextIndex, previous: Copies | None, digests: np.ndarray) -> dict:
@@ -290,10 +314,12 @@ def _sentences(text: TextIndex, previous: Copies | None, digests: np.ndarray) ->
         same[same] = previous.report_digest[old[same]] == digests[same]
         reused[same] = old[same]
         counts[same] = np.diff(previous.report_sentence_start)[old[same]]
-    fresh: dict[int, np.ndarray] = {}
-    for report in np.flatnonzero(reused < 0).tolist():
-        fresh[report] = _split(text, report)
-        counts[report] = len(fresh[report])
+    fresh = np.flatnonzero(reused < 0)
+    rows = _split(text, fresh)
+    fresh_counts = np.bincount(np.asarray(text.passage_report)[rows.passage], minlength=reports)[
+        fresh
+    ]
+    counts[fresh] = fresh_counts
     start = np.zeros(reports + 1, dtype=np.int64)
     np.cumsum(counts, out=start[1:])
     total = int(start[-1])
@@ -315,10 +341,9 @@ def _sentences(text: TextIndex, previous: Copies | None, digests: np.ndarray) ->
         for name in ("hash", "begin", "end", "chars"):
             columns[name][target] = getattr(previous, f"sentence_{name}")[source]
         columns["passage"][target] = previous.sentence_passage[source] + shift
-    for report, rows in fresh.items():
-        block = slice(int(start[report]), int(start[report + 1]))
-        for name in ("hash", "passage", "begin", "end", "chars"):
-            columns[name][block] = rows[name]
+    target = np.repeat(start[fresh], fresh_counts) + _within(fresh_counts)
+    for name in ("hash", "passage", "begin", "end", "chars"):
+        columns[name][target] = getattr(rows, name)
     columns["start"] = start
     return columns
 
