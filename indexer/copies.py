@@ -38,7 +38,7 @@ from .durable import fsync_path
 from .sentence_keys import MIN_CHARS, Sentences, sentence_rows
 from .textindex import TextIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: each report's segment and local id, for its digest
 COMMON_REPORTS = 20  # a key in more reports is common wording, not a copy
 MIN_SHARED = 2  # shared sentences for a pair to be listed
 KIND_OTHER_TOWN, KIND_PREVIOUS_YEAR = 0, 1
@@ -50,6 +50,7 @@ SENTENCE_ARRAYS = ("hash", "passage", "begin", "end", "chars", "reports")
 ARRAYS = (
     *(f"sentence_{name}" for name in SENTENCE_ARRAYS),
     "report_digest",
+    "report_local",
     "report_sentence_start",
     "report_passage_start",
     "report_chars",
@@ -84,6 +85,7 @@ class Copies:
 
     path: Path
     files: list[str]
+    segments: list[list]
     sentence_hash: np.ndarray
     sentence_passage: np.ndarray
     sentence_begin: np.ndarray  # characters into the passage's text
@@ -91,6 +93,7 @@ class Copies:
     sentence_chars: np.ndarray  # the key's length
     sentence_reports: np.ndarray  # how many reports hold the key
     report_digest: np.ndarray
+    report_local: np.ndarray  # its id in its segment (meta's `segments`: [name, reports])
     report_sentence_start: np.ndarray
     report_passage_start: np.ndarray
     report_chars: np.ndarray  # the characters of the report's counted sentences
@@ -115,7 +118,8 @@ class Copies:
         lengths = {
             "sentences": {len(arrays[f"sentence_{n}"]) for n in SENTENCE_ARRAYS}
             | {len(arrays["by_hash"]), len(arrays["sorted_hash"])},
-            "reports": {len(arrays["report_digest"]), len(arrays["report_chars"])},
+            "reports": {len(arrays[f"report_{n}"]) for n in ("digest", "local", "chars")}
+            | {sum(count for _, count in meta["segments"])},
             "report starts": {len(arrays["report_sentence_start"]) - 1}
             | {len(arrays["report_passage_start"]) - 1},
             "pairs": {len(arrays[name]) for name in ARRAYS if name.startswith("pair_")},
@@ -128,7 +132,7 @@ class Copies:
         ]
         if broken or int(arrays["report_sentence_start"][-1]) != sentences:
             raise ValueError(f"{path}: damaged copies ({', '.join(broken) or 'starts'})")
-        return cls(path=path, files=meta["files"], **arrays)
+        return cls(path=path, files=meta["files"], segments=meta["segments"], **arrays)
 
     def holders(self, sentence: int) -> np.ndarray:
         """The sentences (ids) with the same key as `sentence`, itself included."""
@@ -196,7 +200,7 @@ def update_copies(index_dir: Path, generation: int) -> Path:
         pass
     previous = _previous(index_dir, generation)
     arrays = compute(text, previous)
-    _write(target, text.files, arrays)
+    _write(target, text, arrays)
     for old in index_dir.glob("copies-*"):
         found = _FOLDER.fullmatch(old.name)
         if old != target and (found is None or int(found.group(1)) < generation - 1):
@@ -216,13 +220,15 @@ def _previous(index_dir: Path, generation: int) -> Copies | None:
     return None
 
 
-def _write(target: Path, files: list[str], arrays: dict[str, np.ndarray]) -> None:
+def _write(target: Path, text: TextIndex, arrays: dict[str, np.ndarray]) -> None:
     staging = target.with_name(target.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for name in ARRAYS:
         _save(staging / f"{name}.npy", arrays[name])
-    meta = {"version": FORMAT_VERSION, "rules": _rules(), "files": files}
+    live = _live(text)
+    segments = [[p.segment.path.name, len(ids)] for p, ids in zip(text.parts, live, strict=True)]
+    meta = {"version": FORMAT_VERSION, "rules": _rules(), "files": text.files, "segments": segments}
     (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     for file in staging.iterdir():
         fsync_path(file)
@@ -241,24 +247,60 @@ def _save(path: Path, array: np.ndarray) -> None:
         handle.write(np.ascontiguousarray(array).data)
 
 
-def report_digests(text: TextIndex) -> np.ndarray:
+def report_digests(text: TextIndex, previous: Copies | None = None) -> np.ndarray:
     """A 64-bit digest of each report's normalized text: equal digests, equal sentences.
-    Read segment by segment (a report's passages are one run of its segment's text)."""
-    digests: list[int] = []
-    for part in text.parts:
+    A report in a segment `previous` read too has its digest from there (a segment's name
+    is never reused for other contents), so an update reads only its new segments' text."""
+    known = _known(previous)
+    digests = []
+    for part, local in zip(text.parts, _live(text), strict=True):
         segment = part.segment
+        found = np.zeros(len(local), dtype=np.uint64)
+        todo = np.ones(len(local), dtype=bool)
+        old_local, old_first = known.get(segment.path.name, (np.zeros(0, np.int64), 0))
+        if previous is not None and len(old_local) and len(local):
+            at = np.minimum(np.searchsorted(old_local, local), len(old_local) - 1)
+            hit = old_local[at] == local
+            old = old_first + at[hit]
+            if [segment.files[i] for i in local[hit].tolist()] == [
+                previous.files[i] for i in old.tolist()
+            ]:  # the same files: the segment is the one `previous` read
+                found[hit] = previous.report_digest[old]
+                todo = ~hit
         body = memoryview(segment.text) if len(segment.text) else memoryview(b"")
         starts = segment.passage_start[segment.report_passage_start].tolist()
-        live = part.live_reports
-        reports = range(len(segment.files)) if live is None else live.tolist()
-        digests.extend(
-            int.from_bytes(
-                hashlib.blake2b(body[starts[r] : starts[r + 1]], digest_size=8).digest(),
-                "little",
-            )
-            for r in reports
+        found[todo] = np.fromiter(
+            (
+                int.from_bytes(
+                    hashlib.blake2b(body[starts[r] : starts[r + 1]], digest_size=8).digest(),
+                    "little",
+                )
+                for r in local[todo].tolist()
+            ),
+            dtype=np.uint64,
+            count=int(todo.sum()),
         )
-    return np.array(digests, dtype=np.uint64)
+        digests.append(found)
+    return np.concatenate(digests) if digests else np.zeros(0, dtype=np.uint64)
+
+
+def _live(text: TextIndex) -> list[np.ndarray]:
+    """The local ids of each part's live reports."""
+    return [
+        np.arange(len(part.segment.files), dtype=np.int64)
+        if part.live_reports is None
+        else np.asarray(part.live_reports, dtype=np.int64)
+        for part in text.parts
+    ]
+
+
+def _known(previous: Copies | None) -> dict[str, tuple[np.ndarray, int]]:
+    """For each segment `previous` read: its reports' local ids and the first one's id."""
+    known, first = {}, 0
+    for name, count in previous.segments if previous is not None else []:
+        known[name] = (np.asarray(previous.report_local[first : first + count]), first)
+        first += count
+    return known
 
 
 _RUN_REPORTS = 1000  # reports cut at once: about 9 MB of text, a few times that in arrays
@@ -356,7 +398,7 @@ def _within(lengths: np.ndarray) -> np.ndarray:
 
 def compute(text: TextIndex, previous: Copies | None = None) -> dict[str, np.ndarray]:
     """Every array of the copies of `text`'s generation."""
-    digests = report_digests(text)
+    digests = report_digests(text, previous)
     columns = _sentences(text, previous, digests)
     hashes, chars = columns["hash"], columns["chars"]
     report = np.asarray(text.passage_report)[columns["passage"]].astype(np.int64)
@@ -380,6 +422,7 @@ def compute(text: TextIndex, previous: Copies | None = None) -> dict[str, np.nda
         "sentence_chars": chars,
         "sentence_reports": sentence_reports,
         "report_digest": digests,
+        "report_local": np.concatenate([np.zeros(0, np.int64), *_live(text)]).astype(np.int32),
         "report_sentence_start": columns["start"],
         "report_passage_start": np.asarray(text.report_passage_start, dtype=np.int64),
         "report_chars": report_chars,
