@@ -16,8 +16,10 @@ other years are its own habits, not copies.
 Cost. Computed at the end of each update, after the commit, into `copies-<generation>/`
 inside the index folder (written into a temporary folder, synced, renamed), for the
 generation it describes. The sentences of a report whose text is unchanged since the last
-computation are taken from the last one (each report's text has a 64-bit digest), so only
-new and changed reports are split and hashed in Python; the rest is NumPy: one sort of every
+computation are taken from the last one (each report's text has a 64-bit digest, itself
+reused for the reports of a segment the last computation read), so only new and changed
+reports are read and cut, with NumPy over runs of their segment's text (sentence_keys.py;
+only each key's blake2b is a Python call). The rest is NumPy too: one sort of every
 sentence hash, the pairs of reports per hash (at most COMMON_REPORTS² per hash), one sort of
 the pairs. A reader that finds no table for its generation says "not computed yet".
 """
