@@ -305,7 +305,7 @@ def _known(previous: Copies | None) -> dict[str, tuple[np.ndarray, int]]:
     return known
 
 
-_RUN_REPORTS = 1000  # reports cut at once: about 9 MB of text, a few times that in arrays
+_RUN_REPORTS = 250  # reports cut at once: about 2 MB of text, ten times that in arrays
 
 
 def _split(text: TextIndex, reports: np.ndarray) -> Sentences:

@@ -35,9 +35,10 @@ _NEWLINE, _OPEN, _SHI = ord("\n"), ord("("), ord("是")
 def _classes() -> np.ndarray:
     """The class bits of every code point (1.1 MB, made once per process): what \\w and \\s
     mean to Python's re (str.isalnum, str.isspace), and the rule's own characters."""
-    codes = [chr(c) for c in range(0x110000)]
-    table = np.fromiter((c.isalnum() for c in codes), dtype=np.uint8, count=len(codes))
-    table |= np.fromiter((c.isspace() for c in codes), dtype=np.uint8, count=len(codes)) * _SPACE
+    size = 0x110000  # no list of them: 1.1 million str objects would be 60 MB
+    table = np.fromiter((chr(c).isalnum() for c in range(size)), dtype=np.uint8, count=size)
+    space = np.fromiter((chr(c).isspace() for c in range(size)), dtype=np.uint8, count=size)
+    table |= space * _SPACE
     for chars, bit in ((_ENDS, _END), (_NUMERALS, _NUMERAL), ("0123456789", _DIGIT)):
         table[[ord(c) for c in chars]] |= bit
     table[[ord(c) for c in _CLOSES]] |= _CLOSE
