@@ -16,8 +16,10 @@ other years are its own habits, not copies.
 Cost. Computed at the end of each update, after the commit, into `copies-<generation>/`
 inside the index folder (written into a temporary folder, synced, renamed), for the
 generation it describes. The sentences of a report whose text is unchanged since the last
-computation are taken from the last one (each report's text has a 64-bit digest), so only
-new and changed reports are split and hashed in Python; the rest is NumPy: one sort of every
+computation are taken from the last one (each report's text has a 64-bit digest, itself
+reused for the reports of a segment the last computation read), so only new and changed
+reports are read and cut, with NumPy over runs of their segment's text (sentence_keys.py;
+only each key's blake2b is a Python call). The rest is NumPy too: one sort of every
 sentence hash, the pairs of reports per hash (at most COMMON_REPORTS² per hash), one sort of
 the pairs. A reader that finds no table for its generation says "not computed yet".
 """
@@ -35,10 +37,10 @@ from pathlib import Path
 import numpy as np
 
 from .durable import fsync_path
-from .sentence_keys import MIN_CHARS, sentence_hash, sentence_spans
+from .sentence_keys import MIN_CHARS, Sentences, sentence_rows
 from .textindex import TextIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: each report's segment and local id, for its digest
 COMMON_REPORTS = 20  # a key in more reports is common wording, not a copy
 MIN_SHARED = 2  # shared sentences for a pair to be listed
 KIND_OTHER_TOWN, KIND_PREVIOUS_YEAR = 0, 1
@@ -50,6 +52,7 @@ SENTENCE_ARRAYS = ("hash", "passage", "begin", "end", "chars", "reports")
 ARRAYS = (
     *(f"sentence_{name}" for name in SENTENCE_ARRAYS),
     "report_digest",
+    "report_local",
     "report_sentence_start",
     "report_passage_start",
     "report_chars",
@@ -84,6 +87,7 @@ class Copies:
 
     path: Path
     files: list[str]
+    segments: list[list]
     sentence_hash: np.ndarray
     sentence_passage: np.ndarray
     sentence_begin: np.ndarray  # characters into the passage's text
@@ -91,6 +95,7 @@ class Copies:
     sentence_chars: np.ndarray  # the key's length
     sentence_reports: np.ndarray  # how many reports hold the key
     report_digest: np.ndarray
+    report_local: np.ndarray  # its id in its segment (meta's `segments`: [name, reports])
     report_sentence_start: np.ndarray
     report_passage_start: np.ndarray
     report_chars: np.ndarray  # the characters of the report's counted sentences
@@ -115,7 +120,8 @@ class Copies:
         lengths = {
             "sentences": {len(arrays[f"sentence_{n}"]) for n in SENTENCE_ARRAYS}
             | {len(arrays["by_hash"]), len(arrays["sorted_hash"])},
-            "reports": {len(arrays["report_digest"]), len(arrays["report_chars"])},
+            "reports": {len(arrays[f"report_{n}"]) for n in ("digest", "local", "chars")}
+            | {sum(count for _, count in meta["segments"])},
             "report starts": {len(arrays["report_sentence_start"]) - 1}
             | {len(arrays["report_passage_start"]) - 1},
             "pairs": {len(arrays[name]) for name in ARRAYS if name.startswith("pair_")},
@@ -128,7 +134,7 @@ class Copies:
         ]
         if broken or int(arrays["report_sentence_start"][-1]) != sentences:
             raise ValueError(f"{path}: damaged copies ({', '.join(broken) or 'starts'})")
-        return cls(path=path, files=meta["files"], **arrays)
+        return cls(path=path, files=meta["files"], segments=meta["segments"], **arrays)
 
     def holders(self, sentence: int) -> np.ndarray:
         """The sentences (ids) with the same key as `sentence`, itself included."""
@@ -196,7 +202,7 @@ def update_copies(index_dir: Path, generation: int) -> Path:
         pass
     previous = _previous(index_dir, generation)
     arrays = compute(text, previous)
-    _write(target, text.files, arrays)
+    _write(target, text, arrays)
     for old in index_dir.glob("copies-*"):
         found = _FOLDER.fullmatch(old.name)
         if old != target and (found is None or int(found.group(1)) < generation - 1):
@@ -216,13 +222,15 @@ def _previous(index_dir: Path, generation: int) -> Copies | None:
     return None
 
 
-def _write(target: Path, files: list[str], arrays: dict[str, np.ndarray]) -> None:
+def _write(target: Path, text: TextIndex, arrays: dict[str, np.ndarray]) -> None:
     staging = target.with_name(target.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for name in ARRAYS:
         _save(staging / f"{name}.npy", arrays[name])
-    meta = {"version": FORMAT_VERSION, "rules": _rules(), "files": files}
+    live = _live(text)
+    segments = [[p.segment.path.name, len(ids)] for p, ids in zip(text.parts, live, strict=True)]
+    meta = {"version": FORMAT_VERSION, "rules": _rules(), "files": text.files, "segments": segments}
     (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     for file in staging.iterdir():
         fsync_path(file)
@@ -241,41 +249,101 @@ def _save(path: Path, array: np.ndarray) -> None:
         handle.write(np.ascontiguousarray(array).data)
 
 
-def report_digests(text: TextIndex) -> np.ndarray:
+def report_digests(text: TextIndex, previous: Copies | None = None) -> np.ndarray:
     """A 64-bit digest of each report's normalized text: equal digests, equal sentences.
-    Read segment by segment (a report's passages are one run of its segment's text)."""
-    digests: list[int] = []
-    for part in text.parts:
+    A report in a segment `previous` read too has its digest from there (a segment's name
+    is never reused for other contents), so an update reads only its new segments' text."""
+    known = _known(previous)
+    digests = []
+    for part, local in zip(text.parts, _live(text), strict=True):
         segment = part.segment
+        found = np.zeros(len(local), dtype=np.uint64)
+        todo = np.ones(len(local), dtype=bool)
+        old_local, old_first = known.get(segment.path.name, (np.zeros(0, np.int64), 0))
+        if previous is not None and len(old_local) and len(local):
+            at = np.minimum(np.searchsorted(old_local, local), len(old_local) - 1)
+            hit = old_local[at] == local
+            old = old_first + at[hit]
+            if [segment.files[i] for i in local[hit].tolist()] == [
+                previous.files[i] for i in old.tolist()
+            ]:  # the same files: the segment is the one `previous` read
+                found[hit] = previous.report_digest[old]
+                todo = ~hit
         body = memoryview(segment.text) if len(segment.text) else memoryview(b"")
         starts = segment.passage_start[segment.report_passage_start].tolist()
-        live = part.live_reports
-        reports = range(len(segment.files)) if live is None else live.tolist()
-        digests.extend(
-            int.from_bytes(
-                hashlib.blake2b(body[starts[r] : starts[r + 1]], digest_size=8).digest(),
-                "little",
-            )
-            for r in reports
+        found[todo] = np.fromiter(
+            (
+                int.from_bytes(
+                    hashlib.blake2b(body[starts[r] : starts[r + 1]], digest_size=8).digest(),
+                    "little",
+                )
+                for r in local[todo].tolist()
+            ),
+            dtype=np.uint64,
+            count=int(todo.sum()),
         )
-    return np.array(digests, dtype=np.uint64)
+        digests.append(found)
+    return np.concatenate(digests) if digests else np.zeros(0, dtype=np.uint64)
 
 
-_ROW = np.dtype(
-    [("hash", np.uint64), ("passage", np.int32), ("begin", np.int32), ("end", np.int32),
-     ("chars", np.int32)]
-)  # fmt: skip
-
-
-def _split(text: TextIndex, report: int) -> np.ndarray:
-    """The counted sentences of a report (_ROW records): 28 bytes each, not Python tuples."""
-    first, last = int(text.report_passage_start[report]), int(text.report_passage_start[report + 1])
-    rows = [
-        (sentence_hash(key), passage, begin, end, len(key))
-        for passage in range(first, last)
-        for begin, end, key in sentence_spans(text.passage_text(passage))
+def _live(text: TextIndex) -> list[np.ndarray]:
+    """The local ids of each part's live reports."""
+    return [
+        np.arange(len(part.segment.files), dtype=np.int64)
+        if part.live_reports is None
+        else np.asarray(part.live_reports, dtype=np.int64)
+        for part in text.parts
     ]
-    return np.array(rows, dtype=_ROW)
+
+
+def _known(previous: Copies | None) -> dict[str, tuple[np.ndarray, int]]:
+    """For each segment `previous` read: its reports' local ids and the first one's id."""
+    known, first = {}, 0
+    for name, count in previous.segments if previous is not None else []:
+        known[name] = (np.asarray(previous.report_local[first : first + count]), first)
+        first += count
+    return known
+
+
+_RUN_REPORTS = 250  # reports cut at once: about 2 MB of text, ten times that in arrays
+
+
+def _split(text: TextIndex, reports: np.ndarray) -> Sentences:
+    """The counted sentences of `reports` (sorted ids), passage ids global. Read from each
+    segment's text directly: consecutive reports are one slice of it, cut at once."""
+    pieces = []
+    first_report = 0
+    for part in text.parts:
+        segment = part.segment
+        live = part.live_reports
+        count = len(segment.files) if live is None else len(live)
+        mine = reports[
+            np.searchsorted(reports, first_report) : np.searchsorted(reports, first_report + count)
+        ]
+        local = mine - first_report if live is None else live[mine - first_report]
+        first_report += count
+        for run in _runs(local):
+            first, last = segment.report_passage_start[[run[0], run[-1] + 1]].tolist()
+            if first == last:
+                continue
+            begin, end = segment.passage_start[[first, last]].tolist()
+            rows = sentence_rows(segment.text[begin : end - 1].decode("utf-8"))
+            passage = rows.passage + first
+            passage = (
+                passage + part.first_passage if part.to_global is None else part.to_global[passage]
+            )
+            pieces.append(rows._replace(passage=passage))
+    if not pieces:
+        return sentence_rows("")
+    return Sentences(*(np.concatenate(column) for column in zip(*pieces, strict=True)))
+
+
+def _runs(local: np.ndarray) -> list[np.ndarray]:
+    """`local` (sorted report ids) cut where they are not consecutive, and every
+    _RUN_REPORTS."""
+    breaks = np.flatnonzero(np.diff(local) != 1) + 1
+    runs = np.split(local, breaks) if len(local) else []
+    return [run[at : at + _RUN_REPORTS] for run in runs for at in range(0, len(run), _RUN_REPORTS)]
 
 
 def _sentences(text: TextIndex, previous: Copies | None, digests: np.ndarray) -> dict:
@@ -290,10 +358,12 @@ def _sentences(text: TextIndex, previous: Copies | None, digests: np.ndarray) ->
         same[same] = previous.report_digest[old[same]] == digests[same]
         reused[same] = old[same]
         counts[same] = np.diff(previous.report_sentence_start)[old[same]]
-    fresh: dict[int, np.ndarray] = {}
-    for report in np.flatnonzero(reused < 0).tolist():
-        fresh[report] = _split(text, report)
-        counts[report] = len(fresh[report])
+    fresh = np.flatnonzero(reused < 0)
+    rows = _split(text, fresh)
+    fresh_counts = np.bincount(np.asarray(text.passage_report)[rows.passage], minlength=reports)[
+        fresh
+    ]
+    counts[fresh] = fresh_counts
     start = np.zeros(reports + 1, dtype=np.int64)
     np.cumsum(counts, out=start[1:])
     total = int(start[-1])
@@ -315,10 +385,9 @@ def _sentences(text: TextIndex, previous: Copies | None, digests: np.ndarray) ->
         for name in ("hash", "begin", "end", "chars"):
             columns[name][target] = getattr(previous, f"sentence_{name}")[source]
         columns["passage"][target] = previous.sentence_passage[source] + shift
-    for report, rows in fresh.items():
-        block = slice(int(start[report]), int(start[report + 1]))
-        for name in ("hash", "passage", "begin", "end", "chars"):
-            columns[name][block] = rows[name]
+    target = np.repeat(start[fresh], fresh_counts) + _within(fresh_counts)
+    for name in ("hash", "passage", "begin", "end", "chars"):
+        columns[name][target] = getattr(rows, name)
     columns["start"] = start
     return columns
 
@@ -331,7 +400,7 @@ def _within(lengths: np.ndarray) -> np.ndarray:
 
 def compute(text: TextIndex, previous: Copies | None = None) -> dict[str, np.ndarray]:
     """Every array of the copies of `text`'s generation."""
-    digests = report_digests(text)
+    digests = report_digests(text, previous)
     columns = _sentences(text, previous, digests)
     hashes, chars = columns["hash"], columns["chars"]
     report = np.asarray(text.passage_report)[columns["passage"]].astype(np.int64)
@@ -355,6 +424,7 @@ def compute(text: TextIndex, previous: Copies | None = None) -> dict[str, np.nda
         "sentence_chars": chars,
         "sentence_reports": sentence_reports,
         "report_digest": digests,
+        "report_local": np.concatenate([np.zeros(0, np.int64), *_live(text)]).astype(np.int32),
         "report_sentence_start": columns["start"],
         "report_passage_start": np.asarray(text.report_passage_start, dtype=np.int64),
         "report_chars": report_chars,

@@ -4,6 +4,7 @@ read, and the generator's planted copies found at the rate the README states."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -16,6 +17,7 @@ import pytest
 
 from bench.corpus import generate_corpus
 from indexer import ArchiveIndex, update_index
+from indexer import copies as copies_module
 from indexer.copies import COMMON_REPORTS, Copies, compute, copies_dir, load_for
 from indexer.copies_query import list_pairs, report_copies
 from indexer.normalize import normalize
@@ -170,6 +172,45 @@ def test_reused_sentences_equal_a_computation_from_scratch(planted) -> None:
     for name, array in fresh.items():
         assert np.array_equal(getattr(incremental, name), array), name
     assert len(incremental.report_digest) == len(text.files)
+
+
+def test_an_update_reads_only_its_new_segments_for_the_digests(planted) -> None:
+    """Segments are never rewritten under their name: the reports of a segment the last
+    computation read take their digests from it, the new segment's are read."""
+    archive, index = planted
+    text, before = _text_and_copies(index)
+    (archive / "新来镇2021.txt").write_text(_report("新来镇", 2021, COPIED[:2]), "utf-8")
+    update_index(archive, index)
+    text, _ = _text_and_copies(index)
+    marked = dataclasses.replace(before, report_digest=np.asarray(before.report_digest) + 1)
+    digests = copies_module.report_digests(text, marked)
+    read = copies_module.report_digests(text)
+    old = [before.files.index(f) if f in before.files else -1 for f in text.files]
+    for report, where in enumerate(old):
+        expected = marked.report_digest[where] if where >= 0 else read[report]
+        assert digests[report] == expected, text.files[report]
+    assert -1 in old and len(set(old)) > 2
+
+
+def test_reports_are_cut_a_few_at_a_time_as_each_passage_alone(planted, monkeypatch) -> None:
+    """Runs of consecutive reports are cut at once, at most _RUN_REPORTS: where a run ends
+    (a deleted report, the limit, a segment's end) changes no sentence."""
+    archive, index = planted
+    (archive / "filler03.txt").unlink()  # a hole in the segment's reports
+    update_index(archive, index)
+    text, _ = _text_and_copies(index)
+    assert any(part.live_reports is not None for part in text.parts)
+    expected = [
+        (sentence_hash(key), passage, begin, end, len(key))
+        for passage in range(text.passage_count)
+        for begin, end, key in sentence_spans(text.passage_text(passage))
+    ]
+    for run in (2, copies_module._RUN_REPORTS):
+        monkeypatch.setattr(copies_module, "_RUN_REPORTS", run)
+        found = compute(text)
+        columns = ("hash", "passage", "begin", "end", "chars")
+        rows = zip(*(found[f"sentence_{name}"].tolist() for name in columns), strict=True)
+        assert list(rows) == expected
 
 
 def test_an_optimize_leaves_the_copies_of_its_own_generation(planted) -> None:
