@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -21,9 +22,7 @@ _LEFTOVERS = re.compile(r"\[bookmark:[^\]]*\]|[\u200b-\u200d\u2060\ufeff\u00ad]"
 
 def is_report(name: str) -> bool:
     """Whether a file name in the archive is a report's (Word's ~$ lock files are not)."""
-    # As splitext's suffix (a leading dot is excluded anyway), at a fraction of its cost: a
-    # no-op update asks this of every file of the archive.
-    return name.lower().endswith(SUPPORTED_SUFFIXES) and not name.startswith(("~$", "."))
+    return os.path.splitext(name)[1].lower() in READERS and not name.startswith(("~$", "."))
 
 
 def read_report(path: Path) -> SourceDocument:
