@@ -2,7 +2,9 @@
 
 Files are compared by content (a hash of the report and its corrections file), so a touched
 but unchanged file costs a read, not a re-index; a file whose stat has not changed since the
-last run read it is not read at all (statcache.py), unless `verify` asks to read every file.
+last run read it is not read at all, and what the index holds is taken from that run's record
+while the index is at the generation it left (statcache.py), unless `verify` asks to read
+every file and Whoosh's hashes.
 Reports are read in worker processes, one per core. Whoosh work is committed in batches: a
 run that is killed keeps what it committed (only committed files carry their hash), and the
 next run does the rest and rebuilds the text index of the generation it finds without one. A
@@ -394,8 +396,12 @@ class _Writing:
 
     def seal(self, generation: int) -> None:
         drop_older_text_indexes(self.path, generation)
+        # What the previous manifest lists was synced before it was written, and files are
+        # never rewritten: only this commit's are synced (a few, not the whole index).
+        synced = read_manifest(self.path, generation - 1) or {}
         for file in generation_files(self.path, generation):
-            fsync_path(self.path / file)
+            if file not in synced:
+                fsync_path(self.path / file)
         fsync_path(self.path)
         sums = write_manifest(self.path, generation)
         if self.keep_last_good:
