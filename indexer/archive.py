@@ -124,12 +124,11 @@ def _is_folder(entry: os.DirEntry) -> bool:
 def _undecodable_name(name: str) -> str | None:
     """Why a name cannot be indexed when it is not UTF-8 (os.scandir hands such bytes over as
     surrogates, which Whoosh cannot store), with the rename a Windows zip's GBK name needs."""
-    raw = os.fsencode(name)
     try:
-        raw.decode("utf-8")
+        name.encode("utf-8")
         return None
-    except UnicodeDecodeError:
-        pass
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
     try:
         hint = f" to {raw.decode('gb18030')} (its GBK reading)"
     except UnicodeDecodeError:

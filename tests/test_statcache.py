@@ -17,20 +17,24 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
+from whoosh import index as whoosh_index
 
 from indexer.archive import content_hash
 from indexer.cli import main
 from indexer.statcache import (
+    FIELDS,
     RACY_MARGIN_NS,
+    UNTRUSTED,
     StatCache,
     cache_path,
-    file_state,
+    changed_since,
     read_cache,
+    states,
 )
 from indexer.update import update_index
 
@@ -65,6 +69,22 @@ def reads(archive: Path) -> Iterator[list[str]]:
                 names.append(os.path.relpath(full, root))
 
 
+def trusted(index_dir: Path, archive: Path) -> dict[str, np.ndarray]:
+    """The reports whose stat the cache vouches for, with that stat (report, then sidecar)."""
+    table = read_cache(index_dir, archive)
+    assert table is not None
+    return {
+        name: row
+        for name, row in zip(table.names, table.states, strict=True)
+        if row[0] != UNTRUSTED
+    }
+
+
+def state(path: Path) -> np.ndarray:
+    """The state row of a report without a sidecar, as an update takes it."""
+    return states(path.parent, {path.name: path.stat()}, set())
+
+
 def settle() -> None:
     """Wait until what was just written is older than the racy margin: ctime cannot be set
     back, so only time makes a new file trustworthy."""
@@ -78,7 +98,7 @@ def settled(archive: Path, index_dir: Path) -> Path:
     settle()
     first = update_index(archive, index_dir)
     assert len(first.added) == 5 and first.hashed == 5
-    assert set(read_cache(index_dir, archive)) == {path.name for path in SAMPLES}
+    assert set(trusted(index_dir, archive)) == {path.name for path in SAMPLES}
     return index_dir
 
 
@@ -120,15 +140,15 @@ def test_new_bytes_under_the_same_size_and_mtime_are_caught(archive, settled, ho
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
 
     # Size and mtime are what they were: only the inode or the ctime tells the change.
-    cached_state, cached_hash = read_cache(settled, archive)[path.name]
-    now = file_state(path.parent, path.name, path.stat(), False)
-    assert now.report[:2] == cached_state.report[:2] and now != cached_state
-    without_inode_and_ctime = replace(
-        now, report=(*now.report[:2], cached_state.report[2], cached_state.report[3], now.report[4])
-    )
+    cached_state = trusted(settled, archive)[path.name]
+    now = state(path)
+    assert (now[0, :2] == cached_state[:2]).all() and (now[0] != cached_state).any()
+    without_inode_and_ctime = now.copy()
+    without_inode_and_ctime[0, 2:4] = cached_state[2:4]
     cache = StatCache(settled, archive, started_ns=time.time_ns())
-    assert cache.lookup(path.name, without_inode_and_ctime) == cached_hash  # would miss it
-    assert cache.lookup(path.name, now) is None
+    [cached_hash] = cache.lookup([path.name], without_inode_and_ctime)  # would miss it
+    assert cached_hash is not None and cached_hash.startswith(content_hash(SAMPLES[3]))
+    assert cache.lookup([path.name], now) == [None]
 
     summary = update_index(archive, settled)
     assert summary.updated == [path.name] and summary.unchanged == 4
@@ -152,7 +172,7 @@ def test_a_dangling_sidecar_link_is_never_trusted(archive, settled):
     for _ in range(2):
         summary = update_index(archive, settled)
         assert summary.hashed == 1 and dangling.name in dict(summary.failed)
-    assert SAMPLES[2].name not in read_cache(settled, archive)
+    assert SAMPLES[2].name not in trusted(settled, archive)
 
 
 def test_a_file_written_just_before_a_run_is_not_cached_by_it(archive, settled):
@@ -163,8 +183,8 @@ def test_a_file_written_just_before_a_run_is_not_cached_by_it(archive, settled):
     fresh.write_text(SAMPLES[0].read_text(encoding="utf-8") + "\n补充。\n", "utf-8")
     first = update_index(archive, settled)
     assert first.added == [fresh.name]
-    assert fresh.name not in read_cache(settled, archive)
-    assert SAMPLES[0].name in read_cache(settled, archive)
+    assert fresh.name not in trusted(settled, archive)
+    assert SAMPLES[0].name in trusted(settled, archive)
 
     with reads(archive) as opened:
         second = update_index(archive, settled)
@@ -172,7 +192,7 @@ def test_a_file_written_just_before_a_run_is_not_cached_by_it(archive, settled):
 
     settle()
     third = update_index(archive, settled)
-    assert third.hashed == 1 and fresh.name in read_cache(settled, archive)
+    assert third.hashed == 1 and fresh.name in trusted(settled, archive)
     assert update_index(archive, settled).hashed == 0
 
 
@@ -180,40 +200,45 @@ def test_the_racy_rule_on_real_stats(tmp_path):
     started = time.time_ns()
     path = tmp_path / "report.txt"
     path.write_text("内容", encoding="utf-8")
-    state = file_state(path.parent, path.name, path.stat(), False)
-    assert state.changed_since(started - RACY_MARGIN_NS)  # changed within the run: racy
-    assert not state.changed_since(time.time_ns() + 1)
+    assert changed_since(state(path), started - RACY_MARGIN_NS)  # changed within the run: racy
+    assert not changed_since(state(path), time.time_ns() + 1)
     os.utime(path, (1_000_000_000, 1_000_000_000))  # an old mtime, but a new ctime
-    state = file_state(path.parent, path.name, path.stat(), False)
-    assert state.report[1] == 1_000_000_000_000_000_000
-    assert state.changed_since(started - RACY_MARGIN_NS)
+    assert state(path)[0, 1] == 1_000_000_000_000_000_000
+    assert changed_since(state(path), started - RACY_MARGIN_NS)
+    sidecar = tmp_path / "report.txt.meta.toml"  # an old report with a sidecar written now
+    sidecar.write_text('town = "青山镇"\n', encoding="utf-8")
+    os.utime(path, (1_000_000_000, 1_000_000_000))
+    both = states(tmp_path, {path.name: path.stat()}, {path.name})
+    assert both[0, FIELDS] == sidecar.stat().st_size
+    assert changed_since(both, started - RACY_MARGIN_NS)
 
 
-def _lie(archive: Path, index_dir: Path, path: Path, old_hash: str) -> None:
+def _lie(archive: Path, index_dir: Path, path: Path) -> None:
     """Leave the cache a share whose server keeps stats unchanged would: `path`'s new stat
     with its old hash, which the index holds too. (A real run leaves a file edited just now
     out, as racy: this writes what a run "started" after the edit would have written.)"""
+    table = read_cache(index_dir, archive)
+    assert table is not None
+    rows = table.states.copy()
+    rows[table.names.index(path.name)] = state(path)[0]
     lying = StatCache(index_dir, archive, started_ns=time.time_ns() + RACY_MARGIN_NS + 10**9)
-    for name, (state, content) in read_cache(index_dir, archive).items():
-        lying.record(name, state, content)
-    lying.record(path.name, file_state(path.parent, path.name, path.stat(), False), old_hash)
-    lying.save()
+    held = dict(zip(table.names, table.held, strict=True))
+    lying.save(table.token, held, table.names, rows, rows[:, 0] != UNTRUSTED)
 
 
-def _edit_under_a_lying_stat(archive: Path, index_dir: Path) -> tuple[Path, str]:
+def _edit_under_a_lying_stat(archive: Path, index_dir: Path) -> Path:
     path = archive / SAMPLES[0].name
-    old_hash = content_hash(path)
     path.write_text(path.read_text(encoding="utf-8") + "\n独有的新句子。\n", "utf-8")
-    _lie(archive, index_dir, path, old_hash)
-    return path, old_hash
+    _lie(archive, index_dir, path)
+    return path
 
 
 def test_verify_names_a_file_whose_content_changed_under_a_trusted_stat(archive, settled):
-    path, old_hash = _edit_under_a_lying_stat(archive, settled)
+    path = _edit_under_a_lying_stat(archive, settled)
     trusting = update_index(archive, settled)
     assert trusting.hashed == 0 and trusting.unchanged == 5  # the cache really is trusted
 
-    _lie(archive, settled, path, old_hash)  # the trusting run left the racy edit out
+    _lie(archive, settled, path)  # the trusting run left the racy edit out
     verified = update_index(archive, settled, verify=True)
     assert verified.updated == [path.name] and verified.hashed == 5
     [repair] = verified.repairs
@@ -225,7 +250,7 @@ def test_verify_names_a_file_whose_content_changed_under_a_trusted_stat(archive,
 
 
 def test_the_command_line_verify_reads_every_report_and_says_what_it_found(archive, settled):
-    path, _ = _edit_under_a_lying_stat(archive, settled)
+    path = _edit_under_a_lying_stat(archive, settled)
     command = ["update", "--archive", str(archive), "--index", str(settled)]
     with reads(archive) as opened:
         result = CliRunner().invoke(main, [*command, "--verify"])
@@ -243,7 +268,7 @@ def _damage(path: Path, how: str, tmp_path: Path) -> None:
     if how == "truncated":
         path.write_bytes(data[: len(data) // 2])
     elif how == "byte-flipped":
-        position = data.index(b'"entries"') + 40
+        position = len(data) - 40  # in the stats, after the header and the names
         path.write_bytes(data[:position] + bytes([data[position] ^ 1]) + data[position + 1 :])
     elif how == "not-json":
         path.write_bytes(b"\x00\xff garbage \n" + os.urandom(64))
@@ -259,7 +284,7 @@ def _damage(path: Path, how: str, tmp_path: Path) -> None:
 def test_a_damaged_or_foreign_cache_is_ignored_and_replaced(archive, settled, tmp_path, how):
     cache = cache_path(settled)
     _damage(cache, how, tmp_path)
-    assert read_cache(settled, archive) == {}
+    assert read_cache(settled, archive) is None
 
     summary = update_index(archive, settled)
     assert summary.hashed == 5 and summary.unchanged == 5
@@ -346,3 +371,53 @@ def test_changed_extraction_rules_read_every_report_again_whatever_the_cache(
     )
     assert done.returncode == 0, done.stderr
     assert "5 updated" in done.stdout and "extraction rules changed" in done.stdout
+
+
+def test_a_no_op_run_takes_what_the_index_holds_from_the_cache_not_from_whoosh(archive, settled):
+    with reads(settled) as opened:
+        summary = update_index(archive, settled)
+    assert summary.unchanged == 5 and not summary.changed
+    assert not [name for name in opened if name.endswith(".seg")]  # Whoosh's segments
+
+    with reads(settled) as opened:  # --verify trusts nothing: it reads Whoosh's hashes
+        update_index(archive, settled, verify=True)
+    assert [name for name in opened if name.endswith(".seg")]
+
+
+def test_a_cache_of_another_generation_does_not_stand_for_the_index(archive, settled):
+    """A run killed after its commit and before it wrote the cache leaves the cache of the
+    generation before: what that says the index holds is no longer true, and must not be
+    believed (here it would take the file restored to its old bytes for unchanged)."""
+    path = archive / SAMPLES[2].name
+    original = path.read_bytes()
+    old_cache = cache_path(settled).read_bytes()
+    path.write_bytes(original + "\n后来补充的句子。\n".encode())
+    assert update_index(archive, settled).updated == [path.name]
+    cache_path(settled).write_bytes(old_cache)  # as if killed before the cache was written
+
+    path.write_bytes(original)
+    with reads(settled) as opened:
+        summary = update_index(archive, settled)
+    assert summary.updated == [path.name] and summary.unchanged == 4
+    assert [name for name in opened if name.endswith(".seg")]
+    assert not any("后来补充" in p["text"] for p in _passages(settled, path.name))
+    assert not update_index(archive, settled).changed  # and the cache is of this generation
+    assert read_cache(settled, archive).token.split()[0] == str(_generation(settled))
+
+
+def _generation(index_dir: Path) -> int:
+    return whoosh_index.open_dir(str(index_dir)).latest_generation()
+
+
+def test_a_rebuilt_index_is_another_generation_even_with_the_same_number(archive, settled):
+    """The cache names the generation by its Whoosh segments too: an index rebuilt from
+    scratch may reach the same number with other contents."""
+    table = read_cache(settled, archive)
+    assert table is not None
+    shutil.rmtree(settled)
+    (archive / SAMPLES[4].name).unlink()
+    assert len(update_index(archive, settled).added) == 4
+    rebuilt = read_cache(settled, archive)
+    assert rebuilt is not None and rebuilt.token != table.token
+    assert rebuilt.token.split()[0] == table.token.split()[0]  # the same generation number
+    assert SAMPLES[4].name not in rebuilt.names
