@@ -161,6 +161,23 @@ def test_changed_and_deleted_reports_drop_out_after_the_update(planted) -> None:
     assert len(list(index.glob("copies-*"))) <= 2
 
 
+def test_a_table_describes_only_the_generation_it_was_computed_for(planted) -> None:
+    """A no-op update keeps the table from the generation file and segment headers alone;
+    the same segments with one report deleted are another generation's reports."""
+    archive, index = planted
+    before = existing_generations(index)[-1]
+    table = Copies.load(copies_dir(index, before))
+    assert copies_module._describes(table, index, before)
+    update_index(archive, index)  # nothing changed: the same generation and table
+    assert existing_generations(index)[-1] == before
+    assert copies_dir(index, before).is_dir()
+    (archive / "filler03.txt").unlink()
+    update_index(archive, index)
+    after = existing_generations(index)[-1]
+    assert after != before and not copies_module._describes(table, index, after)
+    assert copies_module._describes(Copies.load(copies_dir(index, after)), index, after)
+
+
 def test_reused_sentences_equal_a_computation_from_scratch(planted) -> None:
     archive, index = planted
     newcomer = _report("新来镇", 2021, COPIED[:1] + COPIED[2:])
