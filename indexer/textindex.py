@@ -34,8 +34,6 @@ from .segment import (
     ReportEntry,
     Segment,
     category_mask,
-    exact_by_postings,
-    gram_codes,
     segment_dir,
     segment_ids,
 )
@@ -331,18 +329,12 @@ class TextIndex:
 
     def _containing(self, term: str, scope: np.ndarray | None) -> np.ndarray:
         """The passages (sorted ids) in `scope` (a bool mask, or None for all) holding `term`:
-        each segment's candidates from its postings, live and in scope, confirmed on its text
-        unless the postings are exact."""
-        codes, exact = gram_codes(term), exact_by_postings(term)
+        each segment's (segment.py: postings, or positions for 3+ characters), live and in
+        scope."""
         found = []
         for part in self.parts:
-            local, ids = part.globals_of(part.segment.candidates(codes))
-            if scope is not None:
-                keep = scope[ids]
-                local, ids = local[keep], ids[keep]
-            if not exact and len(local):
-                ids = ids[part.segment.holding(term, local)]
-            found.append(ids)
+            ids = part.globals_of(part.segment.containing(term))[1]
+            found.append(ids if scope is None else ids[scope[ids]])
         return np.concatenate(found) if len(found) > 1 else (found or [_NONE])[0]
 
     def pair_postings(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, _Part]]:
