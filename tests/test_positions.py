@@ -46,7 +46,7 @@ def straddling(texts: list[str], draw: st.DrawFn) -> str:
     return joined[max(cut - before, 0) : cut + 1 + after].replace("\n", "")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(segment, min_size=1, max_size=3), st.data())
 def test_terms_are_found_in_the_passages_a_scan_finds(segments, data):
     deleted = [
