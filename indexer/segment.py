@@ -404,11 +404,11 @@ class Segment:
         between them is a newline)."""
         needle = term.encode("utf-8")
         points = [ord(ch) if ord(ch) <= 0xFFFF else _ASTRAL for ch in term]
-        codes = np.array([(a << 16) | b for a, b in zip(points, points[1:], strict=False)])
+        pairs = [(a << 16) | b for a, b in zip(points, points[1:], strict=False)]
+        codes = np.array(pairs, dtype=self.gram_codes.dtype)  # int64 would copy gram_codes
         at = np.searchsorted(self.gram_codes, codes)
-        if "\n" in term or (at == len(self.gram_codes)).any():
-            return _NO_PASSAGES
-        if (self.gram_codes[at] != codes).any():
+        missing = (at == len(self.gram_codes)).any() or (self.gram_codes[at] != codes).any()
+        if missing or "\n" in term:
             return _NO_PASSAGES
         counts = self.position_offsets[at + 1] - self.position_offsets[at]
         pair = int(np.argmin(counts))
