@@ -13,16 +13,22 @@ segments make up a generation, merge.py combines them):
 - arrays: where each passage starts (a byte offset), its report, its categories (bit mask)
   and section; per report its passages, year, town and county;
 - postings: for every character and character pair, the sorted passages that contain it;
+- positions: for every character pair, the sorted byte offsets in `passages.txt` where it
+  occurs (int32: a segment's text stays under 2 GB, merge.MAX_SEGMENT_BYTES is far below);
 - `checksums.json`: each file's size and BLAKE2b digest, computed once when it is written, so
   a commit's manifest need not read the segments it did not write.
 
 A term of one or two characters is answered by one posting list, exactly. A longer term
-intersects the lists of its pairs (a superset) and confirms each candidate with a substring
-test. Arrays and the text are memory-mapped: opening a segment reads no text, a searching
-process holds only the pages its queries touch, and worker processes share one copy in the
-page cache. A substring test on UTF-8 bytes is exact: no character's bytes occur inside
-another's. The postings build sorts one segment's keys at once, so its memory is bounded by
-the segment's size (merge.MAX_SEGMENT_BYTES), not by the archive's.
+is found from the positions of its rarest pair: each is shifted to where the whole term
+would start and all the term's bytes are compared there with NumPy gathers on the mapped
+text, so the cost is one vectorized pass over that pair's occurrences, not a Python call per
+candidate passage (a common term of four characters has a million candidates at 100,000
+reports). A byte comparison on UTF-8 is exact: no character's bytes occur inside another's,
+and a match cannot run across passages because a term holds no newline. Arrays and the text
+are memory-mapped: opening a segment reads no text, a searching process holds only the pages
+its queries touch, and worker processes share one copy in the page cache. The postings and
+positions builds each sort one segment's keys at once, one after the other, so memory is
+bounded by the segment's size (merge.MAX_SEGMENT_BYTES), not by the archive's.
 """
 
 from __future__ import annotations
@@ -32,8 +38,9 @@ import mmap
 import os
 import re
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -43,11 +50,13 @@ from .manifest import CHECKSUMS, digest
 from .sortedsets import intersect
 from .vocabulary import CATEGORY_BITS
 
-FORMAT_VERSION = 4  # 4: sections.txt (3: segments; 2: passage_start in bytes, passages.txt)
+# 4: sections.txt, pair positions; 3: segments; 2: passage_start in bytes of UTF-8, passages.txt
+FORMAT_VERSION = 4
 _UNIGRAM = 0xFFFF  # second half of a single character's code: a noncharacter, never in text
 _ASTRAL = 0xFFFE  # every character beyond the BMP shares one code (candidates are confirmed)
 _CHUNK_CHARS = 2_000_000
 _SEGMENT = re.compile(r"seg-(\d+-\d+)")
+_NO_PASSAGES = np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -101,6 +110,7 @@ def write_segment(index_dir: Path, segment: str, entries: Sequence[ReportEntry])
     encoded = [text.encode("utf-8") for text in texts]
     arrays = _layout(entries, encoded)
     arrays.update(_postings(texts))
+    arrays.update(_positions(texts, arrays["gram_codes"], arrays["passage_start"]))
     del texts
     for name in ARRAY_NAMES:
         _save(staging / f"{name}.npy", arrays[name])
@@ -177,14 +187,7 @@ def _postings(texts: list[str]) -> dict[str, np.ndarray]:
     Keys (gram code << 32 | passage) are built a chunk of passages at a time, so the
     temporary arrays stay a few times the size of one chunk, not of the whole archive.
     """
-    chunks, begin = [], 0
-    while begin < len(texts):
-        end, size = begin, 0
-        while end < len(texts) and (size < _CHUNK_CHARS or end == begin):
-            size += len(texts[end]) + 1
-            end += 1
-        chunks.append(_chunk_keys(texts[begin:end], begin))
-        begin = end
+    chunks = [_chunk_keys(texts[begin:end], begin) for begin, end in _chunks(texts)]
     keys = np.empty(sum(len(chunk) for chunk in chunks), dtype=np.uint64)
     at = 0
     while chunks:  # move the chunks into one array, freeing each as it goes
@@ -201,6 +204,57 @@ def _postings(texts: list[str]) -> dict[str, np.ndarray]:
         "gram_offsets": np.append(starts, len(codes)).astype(np.int64),
         "gram_passages": passages,
     }
+
+
+def _chunks(texts: list[str]) -> Iterator[tuple[int, int]]:
+    """Runs of passages [begin, end) of about _CHUNK_CHARS characters (at least one each)."""
+    begin = 0
+    while begin < len(texts):
+        end, size = begin, 0
+        while end < len(texts) and (size < _CHUNK_CHARS or end == begin):
+            size += len(texts[end]) + 1
+            end += 1
+        yield begin, end
+        begin = end
+
+
+def _positions(
+    texts: list[str], codes: np.ndarray, passage_start: np.ndarray
+) -> dict[str, np.ndarray]:
+    """For every code of the postings, the sorted byte offsets in the text where that pair
+    starts (a single character's code has none: its range is empty).
+
+    Keys (pair code << 32 | offset) are built a chunk at a time like the postings', then
+    sorted at once: 8 bytes per character of the segment at peak, plus 4 for the result.
+    """
+    if int(passage_start[-1]) > np.iinfo(np.int32).max:
+        raise ValueError(f"{int(passage_start[-1])} bytes of text in one segment: over 2 GB")
+    chunks = [
+        _chunk_positions(texts[begin:end], int(passage_start[begin]))
+        for begin, end in _chunks(texts)
+    ]
+    keys = np.empty(sum(len(chunk) for chunk in chunks), dtype=np.uint64)
+    at = 0
+    while chunks:
+        chunk = chunks.pop(0)
+        keys[at : at + len(chunk)] = chunk
+        at += len(chunk)
+    keys.sort()
+    starts = np.searchsorted(keys, np.asarray(codes, dtype=np.uint64) << np.uint64(32))
+    return {
+        "position_offsets": np.append(starts, len(keys)).astype(np.int64),
+        "gram_positions": keys.view("<u4")[0::2].astype(np.int32),
+    }
+
+
+def _chunk_positions(texts: list[str], first_byte: int) -> np.ndarray:
+    chars = np.frombuffer("\n".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    widths = 1 + (chars >= 0x80).astype(np.int64) + (chars >= 0x800) + (chars >= 0x10000)
+    starts = np.cumsum(widths) - widths + first_byte  # each character's byte offset
+    codes = np.where(chars > 0xFFFF, _ASTRAL, chars).astype(np.uint64)
+    pair_ok = (chars[:-1] != 0x0A) & (chars[1:] != 0x0A)
+    pairs = (codes[:-1] << np.uint64(16)) | codes[1:]
+    return (pairs[pair_ok] << np.uint64(32)) | starts[:-1][pair_ok].astype(np.uint64)
 
 
 def _chunk_keys(texts: list[str], first_passage: int) -> np.ndarray:
@@ -246,6 +300,8 @@ def _check_consistent(
         and int(arrays["report_passage_start"][-1]) == passages,
         "postings": len(arrays["gram_offsets"]) == len(arrays["gram_codes"]) + 1
         and int(arrays["gram_offsets"][-1]) == len(arrays["gram_passages"]),
+        "positions": len(arrays["position_offsets"]) == len(arrays["gram_codes"]) + 1
+        and int(arrays["position_offsets"][-1]) == len(arrays["gram_positions"]),
     }
     broken = [name for name, ok in checks.items() if not ok]
     if broken:
@@ -300,6 +356,10 @@ class Segment:
     gram_codes: np.ndarray
     gram_offsets: np.ndarray
     gram_passages: np.ndarray
+    # Positions: the byte offsets in `text` where pair gram_codes[i] starts are
+    # gram_positions[position_offsets[i]:…[i + 1]], sorted (none for a single character).
+    position_offsets: np.ndarray
+    gram_positions: np.ndarray
 
     @classmethod
     def load(cls, path: Path) -> Segment:
@@ -349,8 +409,58 @@ class Segment:
                 break
         return found
 
+    def containing(self, term: str) -> np.ndarray:
+        """The passages (sorted local ids) holding `term`, deleted ones included."""
+        if exact_by_postings(term):
+            return self.candidates(gram_codes(term))
+        if len(term) == 1:  # beyond the BMP: its code is shared, and such text is rare
+            found = self.candidates(gram_codes(term))
+            return found[self.holding(term, found)]
+        return self._by_positions(term)
+
+    def _by_positions(self, term: str) -> np.ndarray:
+        """The passages holding `term` (two or more characters), from the positions of its
+        rarest pair: each shifted to where the term would start and checked byte by byte,
+        one NumPy gather per byte over all of them (a match cannot cross passages: the text
+        between them is a newline)."""
+        needle = term.encode("utf-8")
+        points = [ord(ch) if ord(ch) <= 0xFFFF else _ASTRAL for ch in term]
+        pairs = [(a << 16) | b for a, b in zip(points, points[1:], strict=False)]
+        codes = np.array(pairs, dtype=self.gram_codes.dtype)  # int64 would copy gram_codes
+        at = np.searchsorted(self.gram_codes, codes)
+        missing = (at == len(self.gram_codes)).any() or (self.gram_codes[at] != codes).any()
+        if missing or "\n" in term:
+            return _NO_PASSAGES
+        counts = self.position_offsets[at + 1] - self.position_offsets[at]
+        pair = int(np.argmin(counts))
+        shift = len(term[:pair].encode("utf-8"))
+        known = range(0)  # the pair's own bytes, when its code names its characters
+        if _ASTRAL not in points[pair : pair + 2]:
+            known = range(shift, len(term[: pair + 2].encode("utf-8")))
+        lo, hi = self.position_offsets[at[pair]], self.position_offsets[at[pair] + 1]
+        starts = self.gram_positions[lo:hi].astype(np.int64)
+        if shift:
+            starts -= shift
+        data = self._bytes
+        starts = starts[(starts >= 0) & (starts <= len(data) - len(needle))]
+        # UTF-8 continuation bytes first: a lead byte tells little (3 values cover most CJK).
+        for offset in sorted(
+            (j for j in range(len(needle)) if j not in known), key=lambda j: needle[j] >= 0xC0
+        ):
+            starts = starts[data[starts + offset] == needle[offset]]
+            if not len(starts):
+                return _NO_PASSAGES
+        passages = np.searchsorted(self.passage_start, starts, side="right") - 1
+        return passages[np.concatenate(([True], passages[1:] != passages[:-1]))]
+
+    @cached_property
+    def _bytes(self) -> np.ndarray:
+        """The text as a NumPy array over the map (no copy), for gathers."""
+        return np.frombuffer(self.text, dtype=np.uint8)
+
     def holding(self, term: str, passages: np.ndarray) -> np.ndarray:
-        """Which of `passages` (local ids) hold `term`: a mask, each searched in its bounds."""
+        """Which of `passages` (local ids) hold `term`: a mask, each searched in its bounds
+        (a Python call each: for a few passages, as suggestions sample them)."""
         needle = term.encode("utf-8")
         starts = self.passage_start[passages].tolist()
         ends = (self.passage_start[passages + 1] - 1).tolist()

@@ -130,7 +130,9 @@ def test_at_rest_the_index_keeps_one_text_index_and_one_copy(tmp_path, monkeypat
     assert open_readable(index_dir)[2] == last_good_dir(index_dir)
 
 
-@pytest.mark.parametrize("damaged", ["tables.json", "passages.txt", "gram_passages.npy"])
+@pytest.mark.parametrize(
+    "damaged", ["tables.json", "passages.txt", "gram_passages.npy", "gram_positions.npy"]
+)
 def test_a_truncated_text_index_is_survived_then_repaired_by_a_plain_update(tmp_path, damaged):
     archive = make_archive(tmp_path / "archive", 8)
     index_dir = tmp_path / "index"
