@@ -187,14 +187,8 @@ def _postings(texts: list[str]) -> dict[str, np.ndarray]:
     Keys (gram code << 32 | passage) are built a chunk of passages at a time, so the
     temporary arrays stay a few times the size of one chunk, not of the whole archive.
     """
-    chunks = [_chunk_keys(texts[begin:end], begin) for begin, end in _chunks(texts)]
-    keys = np.empty(sum(len(chunk) for chunk in chunks), dtype=np.uint64)
-    at = 0
-    while chunks:  # move the chunks into one array, freeing each as it goes
-        chunk = chunks.pop(0)
-        keys[at : at + len(chunk)] = chunk
-        at += len(chunk)
-    keys.sort()  # chunks hold different passages, so no key repeats across them
+    keys = _sorted([_chunk_keys(texts[begin:end], begin) for begin, end in _chunks(texts)])
+    # chunks hold different passages, so no key repeats across them
     halves = keys.astype("<u8", copy=False).view("<u4")  # low, high 32 bits of each key
     passages, codes = halves[0::2].copy(), halves[1::2].copy()
     del keys, halves
@@ -204,6 +198,18 @@ def _postings(texts: list[str]) -> dict[str, np.ndarray]:
         "gram_offsets": np.append(starts, len(codes)).astype(np.int64),
         "gram_passages": passages,
     }
+
+
+def _sorted(chunks: list[np.ndarray]) -> np.ndarray:
+    """The chunks' keys in one sorted array, each chunk freed as soon as it is moved."""
+    keys = np.empty(sum(len(chunk) for chunk in chunks), dtype=np.uint64)
+    at = 0
+    while chunks:
+        chunk = chunks.pop(0)
+        keys[at : at + len(chunk)] = chunk
+        at += len(chunk)
+    keys.sort()
+    return keys
 
 
 def _chunks(texts: list[str]) -> Iterator[tuple[int, int]]:
@@ -229,17 +235,12 @@ def _positions(
     """
     if int(passage_start[-1]) > np.iinfo(np.int32).max:
         raise ValueError(f"{int(passage_start[-1])} bytes of text in one segment: over 2 GB")
-    chunks = [
-        _chunk_positions(texts[begin:end], int(passage_start[begin]))
-        for begin, end in _chunks(texts)
-    ]
-    keys = np.empty(sum(len(chunk) for chunk in chunks), dtype=np.uint64)
-    at = 0
-    while chunks:
-        chunk = chunks.pop(0)
-        keys[at : at + len(chunk)] = chunk
-        at += len(chunk)
-    keys.sort()
+    keys = _sorted(
+        [
+            _chunk_positions(texts[begin:end], int(passage_start[begin]))
+            for begin, end in _chunks(texts)
+        ]
+    )
     starts = np.searchsorted(keys, np.asarray(codes, dtype=np.uint64) << np.uint64(32))
     return {
         "position_offsets": np.append(starts, len(keys)).astype(np.int64),
@@ -318,10 +319,20 @@ def _mapped(path: Path) -> bytes | mmap.mmap:
 
 def gram_codes(term: str) -> list[int]:
     """The posting lists a term's passages all appear in: its character, or its pairs."""
-    points = [ord(ch) if ord(ch) <= 0xFFFF else _ASTRAL for ch in term]
-    if len(points) == 1:
-        return [(points[0] << 16) | _UNIGRAM]
-    return sorted({(a << 16) | b for a, b in zip(points, points[1:], strict=False)})
+    if len(term) == 1:
+        return [(_points(term)[0] << 16) | _UNIGRAM]
+    return sorted(set(_pair_codes(term)))
+
+
+def _points(term: str) -> list[int]:
+    """Each character's code in grams: beyond the BMP, one shared code."""
+    return [ord(ch) if ord(ch) <= 0xFFFF else _ASTRAL for ch in term]
+
+
+def _pair_codes(term: str) -> list[int]:
+    """The codes of the term's pairs, in order."""
+    points = _points(term)
+    return [(a << 16) | b for a, b in zip(points, points[1:], strict=False)]
 
 
 def exact_by_postings(term: str) -> bool:
@@ -424,9 +435,8 @@ class Segment:
         one NumPy gather per byte over all of them (a match cannot cross passages: the text
         between them is a newline)."""
         needle = term.encode("utf-8")
-        points = [ord(ch) if ord(ch) <= 0xFFFF else _ASTRAL for ch in term]
-        pairs = [(a << 16) | b for a, b in zip(points, points[1:], strict=False)]
-        codes = np.array(pairs, dtype=self.gram_codes.dtype)  # int64 would copy gram_codes
+        points = _points(term)
+        codes = np.array(_pair_codes(term), dtype=self.gram_codes.dtype)  # int64 copies gram_codes
         at = np.searchsorted(self.gram_codes, codes)
         missing = (at == len(self.gram_codes)).any() or (self.gram_codes[at] != codes).any()
         if missing or "\n" in term:
