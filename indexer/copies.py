@@ -327,15 +327,13 @@ def _split(text: TextIndex, reports: np.ndarray) -> Sentences:
     segment's text directly: consecutive reports are one slice of it, cut at once."""
     pieces = []
     first_report = 0
-    for part in text.parts:
+    for part, live in zip(text.parts, _live(text), strict=True):
         segment = part.segment
-        live = part.live_reports
-        count = len(segment.files) if live is None else len(live)
-        mine = reports[
-            np.searchsorted(reports, first_report) : np.searchsorted(reports, first_report + count)
-        ]
-        local = mine - first_report if live is None else live[mine - first_report]
-        first_report += count
+        end_report = first_report + len(live)
+        low, high = np.searchsorted(reports, [first_report, end_report])
+        mine = reports[low:high]
+        local = live[mine - first_report]
+        first_report = end_report
         for run in _runs(local):
             first, last = segment.report_passage_start[[run[0], run[-1] + 1]].tolist()
             if first == last:
