@@ -71,7 +71,8 @@ def format_report(result: dict) -> str:
         f"{machine['cpu_count']} CPUs, Python {machine['python']}, SQLite {machine['sqlite']}",
         f"extraction for the baselines (build_record, one process): "
         f"{_f(extraction['seconds'], 2)} s, peak RSS {_f(extraction['peak_rss_kb'], 0, 1024)} MB"
-        + (f", {len(extraction['failed'])} failed" if extraction["failed"] else ""),
+        + (f", {len(extraction['failed'])} failed" if extraction["failed"] else "")
+        + (" (reused from an earlier run)" if extraction.get("reused") else ""),
         "",
         _table(
             [
