@@ -9,7 +9,7 @@ import pytest
 
 from bench.__main__ import format_report
 from bench.corpus import generate_corpus
-from bench.harness import Config, run_benchmark
+from bench.harness import Config, extracted_reports, prepare_corpus, run_benchmark
 
 
 @pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
@@ -79,3 +79,21 @@ def test_benchmark_end_to_end(tmp_path):
     fresh = {r.path.name: r.path.read_bytes() for r in generate_corpus(tmp_path / "fresh", 30, 1)}
     archive = tmp_path / "work" / "archive"
     assert {p.name: p.read_bytes() for p in archive.iterdir()} == fresh
+
+
+def test_extracted_reports_are_reused_only_while_their_key_holds(tmp_path):
+    prepare_corpus(tmp_path, 3, 2, log=lambda line: None)
+    lines: list[str] = []
+    first = extracted_reports(tmp_path, lines.append)
+    assert first["reports"] == 3 and not first["reused"]
+    pickled = (tmp_path / "reports.pickle").read_bytes()
+
+    again = extracted_reports(tmp_path, lines.append)
+    assert again["reused"] and again["reports"] == 3
+    assert (tmp_path / "reports.pickle").read_bytes() == pickled
+
+    # another corpus (here: its marker) means the pickle no longer describes it
+    marker = tmp_path / "corpus.json"
+    marker.write_text(json.dumps({**json.loads(marker.read_text()), "n": 4}))
+    assert not extracted_reports(tmp_path, lines.append)["reused"]
+    assert lines.count("reusing the reports extracted by an earlier run (reports.json)") == 1
