@@ -298,7 +298,7 @@ def _summary(result: dict) -> dict:
         "top": [hit["file"] for hit in top],
         "shown_passages": sum(len(hit["passages"]) for hit in top),
         "warmup_ms": result["warmup_ms"],
-        **{k: result[k] for k in ("loose_reports", "error") if result.get(k)},
+        **{k: result[k] for k in ("loose_reports", "searched_instead", "error") if result.get(k)},
     }
 
 
@@ -325,6 +325,17 @@ def product_search(index_dir: Path, queries: list[Query], repeat: int) -> dict:
             for hit in found.results
         ]
         facets = {name: {f.value: f.count for f in values} for name, values in found.facets.items()}
+        if found.searched_instead:
+            # Nothing held the query as typed, so the product searched a near form and says
+            # so: the typed query's own answer, the one the scan gives, is empty.
+            return {
+                "reports": 0,
+                "passages": 0,
+                "facets": {},
+                "top": [],
+                "loose_reports": 0,
+                "searched_instead": found.searched_instead,
+            }
         # The exact tier (完全匹配) is what the scan finds; tiers 2 and 3 hold the query's
         # words apart or only some of them, which no baseline looks for.
         exact = found.tiers[0] if found.tiers else None

@@ -4,12 +4,22 @@ product's result counts checked against the substring scan on every query."""
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
 from bench.__main__ import format_report
 from bench.corpus import generate_corpus
-from bench.harness import Config, extracted_reports, prepare_corpus, run_benchmark
+from bench.harness import (
+    Config,
+    extracted_reports,
+    prepare_corpus,
+    product_search,
+    run_benchmark,
+)
+from bench.queries import Query
+from indexer import update_index
 
 
 @pytest.mark.slow  # over 20 s (bin/test -m 'not slow' skips it)
@@ -97,3 +107,16 @@ def test_extracted_reports_are_reused_only_while_their_key_holds(tmp_path):
     marker.write_text(json.dumps({**json.loads(marker.read_text()), "n": 4}))
     assert not extracted_reports(tmp_path, lines.append)["reused"]
     assert lines.count("reusing the reports extracted by an earlier run (reports.json)") == 1
+
+
+def test_a_corrected_query_counts_as_finding_nothing_as_typed(tmp_path):
+    """信方维稳 occurs nowhere, so the product searches 信访维稳 and says so: the answer
+    compared with the scan is the typed query's, which is empty."""
+    samples = Path(__file__).parent / "data" / "samples"
+    shutil.copytree(samples, tmp_path / "archive")
+    update_index(tmp_path / "archive", tmp_path / "index")
+    queries = [Query("信方维稳", "nowhere"), Query("信访维稳", "4-char")]
+    typo, right = product_search(tmp_path / "index", queries, 1)["answers"]
+    assert typo["searched_instead"] == "信访维稳"
+    assert (typo["reports"], typo["passages"], typo["top"]) == (0, 0, [])
+    assert right["reports"] > 0 and "searched_instead" not in right
