@@ -136,16 +136,14 @@ class Scorer:
         return score
 
 
-def report_scores(
-    passage_scores: np.ndarray, report_of: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(reports, their scores) from the scores of their passages; `report_of` is sorted."""
-    if not len(report_of):
-        return report_of, np.zeros(0)
-    starts = np.flatnonzero(np.concatenate(([True], report_of[1:] != report_of[:-1])))
-    best = np.maximum.reduceat(passage_scores, starts)
-    rest = np.add.reduceat(passage_scores, starts) - best
-    return report_of[starts], best + 0.25 * np.minimum(rest, best)
+def report_scores(passage_scores: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Reports' scores from their passages': report i's are passage_scores[starts[i] :
+    starts[i + 1]] (`starts` ends with their number)."""
+    if not len(passage_scores):
+        return np.zeros(0)
+    best = np.maximum.reduceat(passage_scores, starts[:-1])
+    rest = np.add.reduceat(passage_scores, starts[:-1]) - best
+    return best + 0.25 * np.minimum(rest, best)
 
 
 def combined(scores: list[float]) -> float:
