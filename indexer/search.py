@@ -304,7 +304,7 @@ class _Search:
         return SearchResults(
             total_reports=len(matched),
             total_passages=len(hits),
-            facets=self._facets(matched, hits),
+            facets=self._facets(matched, ranked),
             results=[
                 self._report_hit(
                     int(matched[i]),
@@ -481,17 +481,17 @@ class _Search:
             if (found := nearest_phrases(self.text, subject))
         }
 
-    def _facets(self, matched: np.ndarray, hits: np.ndarray) -> dict[str, list[FacetValue]]:
+    def _facets(self, matched: np.ndarray, hits: _Ranked) -> dict[str, list[FacetValue]]:
         """Each facet's values with their counts, most reports first, then by value."""
         text = self.text
         years = np.asarray(text.report_year, dtype=np.int64)[matched]
         year_counts = np.bincount(years)
         year_counts[:1] = 0  # year 0 is unknown
         # A report counts for a category when one of its hits lies in it: OR the hits'
-        # masks report by report (hits are sorted, so each report's are together), once.
-        report_of = text.passage_report[hits]
-        starts = np.flatnonzero(np.concatenate(([True], report_of[1:] != report_of[:-1])))
-        masks = np.bitwise_or.reduceat(text.passage_cats[hits], starts) if len(hits) else hits
+        # masks report by report (each report's hits are a run), once.
+        passages = hits.passages
+        cats = text.passage_cats[passages]
+        masks = np.bitwise_or.reduceat(cats, hits.starts[:-1]) if len(passages) else cats
         category_counts = np.array(
             [np.count_nonzero(masks & bit) for bit in CATEGORY_BITS.values()], dtype=np.int64
         )
@@ -632,15 +632,14 @@ def _facet(
     Sorted in NumPy, since a facet can have a thousand towns and this runs on every search;
     `ranks` (each name's place in sorted order) spares building an array of the names.
     """
-    present = np.flatnonzero(counts).tolist()
-    labels = [names[i] for i in present] if names is not None else [str(i) for i in present]
-    if not labels:
+    present = np.flatnonzero(counts)
+    if not len(present):
         return []
-    tie = ranks[present] if ranks is not None else np.array(labels)
-    present_counts = counts[present]
-    order = np.lexsort((tie, -present_counts)).tolist()
-    numbers = present_counts.tolist()
-    return [FacetValue(labels[i], numbers[i]) for i in order]
+    labels = names if names is not None else {i: str(i) for i in present.tolist()}
+    tie = ranks[present] if ranks is not None else np.array([labels[i] for i in present.tolist()])
+    ordered = present[np.lexsort((tie, -counts[present]))].tolist()
+    numbers = counts[ordered].tolist()
+    return [FacetValue(labels[i], n) for i, n in zip(ordered, numbers, strict=True)]
 
 
 def highlight_spans(norm_text: str, terms: list[str]) -> list[tuple[int, int]]:
