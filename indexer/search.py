@@ -318,7 +318,7 @@ class _Search:
                 for i in page
             ],
             terms=query.highlighted,
-            tiers=self._tier_counts(query, tiers, tier_of, exact, loose),
+            tiers=self._tier_counts(query, tiers, tier_of, ranked),
             words=[w.text for w in query.words],
             ignored=query.ignored,
             also_searched=query.also_searched,
@@ -447,25 +447,18 @@ class _Search:
         return first[again[:shown]], scores
 
     def _tier_counts(
-        self,
-        query: QueryPlan,
-        tiers: list[np.ndarray],
-        tier_of: np.ndarray,
-        exact: np.ndarray,
-        loose: np.ndarray,
+        self, query: QueryPlan, tiers: list[np.ndarray], tier_of: np.ndarray, hits: _Ranked
     ) -> list[TierCount]:
-        """Each tier's reports and passages; loose passages lie in tiers 2 and 3 only, and
-        counting their reports' tiers is linear where a set test (np.isin) sorted them."""
+        """Each tier's reports and passages: the hits of a tier's reports are its passages
+        (tier 1's hold a term as typed, the others' a word), so they are counted report by
+        report from the hits' runs, not passage by passage."""
         if not query.required and not query.free:
             return []
-        loose_counts = np.bincount(tier_of[self.text.passage_report[loose]], minlength=4)
+        passages = np.bincount(
+            tier_of[hits.reports], weights=np.diff(hits.starts), minlength=len(tiers) + 1
+        )
         return [
-            TierCount(
-                number,
-                TIER_NAMES[number],
-                len(reports),
-                len(exact) if number == 1 else int(loose_counts[number]),
-            )
+            TierCount(number, TIER_NAMES[number], len(reports), int(passages[number]))
             for number, reports in enumerate(tiers, 1)
         ]
 
