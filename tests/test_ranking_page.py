@@ -83,8 +83,10 @@ def test_every_page_is_a_slice_of_the_whole_ranking(paged, request_) -> None:
 
 def test_equal_reports_come_by_name(paged) -> None:
     results = search(paged, SearchRequest("普法宣传", limit=100)).results
-    ours = [hit for hit in results if hit.file.startswith("r")]
-    for kind in range(5):
-        same = [hit for hit in ours if int(hit.file[1:3]) % 5 == kind]
-        assert len({(hit.score, hit.matched_passages) for hit in same}) == 1  # tied
-        assert [hit.file for hit in same] == sorted(hit.file for hit in same)
+    tied = [
+        (a.file, b.file)
+        for a, b in zip(results, results[1:], strict=False)
+        if (a.tier, a.score, a.matched_passages) == (b.tier, b.score, b.matched_passages)
+    ]
+    assert len(tied) > 40  # reports of one kind score the same: their names decide
+    assert all(a < b for a, b in tied)
