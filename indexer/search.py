@@ -295,7 +295,7 @@ class _Search:
             tier_of[reports] = number
         matched = union(tiers) if len(tiers) > 1 else tiers[0]
         exact, loose = self._hits(query, tier_of)
-        hits = union([exact, loose])
+        hits = _merged(exact, loose)
         scorer = self._scorer(query)
         ranked = _Ranked(hits, scorer.base(hits), self.text.passage_report[hits])
         order, scores = self._ranked(query, scorer, matched, tier_of, ranked)
@@ -604,6 +604,17 @@ def _first(
         chosen = np.flatnonzero(ordered <= np.partition(ordered, count - 1)[count - 1])
     keys = [names[chosen], fewer_hits[chosen], -scores[chosen], *(k[chosen] for k in ints[::-1])]
     return chosen[np.lexsort(keys)[:count]]
+
+
+def _merged(exact: np.ndarray, loose: np.ndarray) -> np.ndarray:
+    """The hits, sorted: tier 1's and the other tiers' lie in different reports, so the two
+    sorted lists never share a passage, and a stable sort merges the two runs it finds in
+    linear time (a union would sort and look for duplicates)."""
+    if not len(loose):
+        return exact
+    hits = np.concatenate([exact, loose])
+    hits.sort(kind="stable")
+    return hits
 
 
 def _holds(reports: np.ndarray, report: int) -> bool:
