@@ -61,6 +61,7 @@ class Scorer:
         self.average = max(average_length, 1.0)
         self.category_bits = category_bits
         self._full: dict[int, float] = {}
+        self._headings: dict[int, str] = {}
 
     def base(self, hits: np.ndarray) -> np.ndarray:
         """Each hit's BM25 from the postings alone (a unit counted once per passage).
@@ -107,27 +108,20 @@ class Scorer:
         text = self.text.passage_text(passage)
         length = max(self.text.passage_length(passage), SHORTEST * self.average)
         norm = BM25_K1 * (1 - BM25_B + BM25_B * length / self.average)
-        score, spans, in_heading = 0.0, [], 0
-        heading = self.text.normalized_section(int(self.text.passage_section[passage]))
+        score, held, in_heading = 0.0, {}, 0
+        heading = self._heading(int(self.text.passage_section[passage]))
         for index, unit in enumerate(self.units):
-            starts = [
-                (at, at + len(form), index)
-                for form in unit.forms
-                for at in _occurrences(text, form)
-            ]
-            if not starts:
+            found = [(at, len(form)) for form in unit.forms for at in _occurrences(text, form)]
+            if not found:
                 continue
-            tf = len(starts)
+            tf = len(found)
             score += unit.idf * tf * (BM25_K1 + 1) / (tf + norm)
-            spans += starts
+            held[index] = found
             in_heading += any(form in heading for form in unit.forms)
-        held = len({index for _, _, index in spans})
-        if held > 1:
-            shortest = _shortest_cover(spans, held)
-            length = sum(
-                min(end - start for start, end, i in spans if i == index)
-                for index in {i for _, _, i in spans}
-            )
+        if len(held) > 1:
+            spans = [(at, at + size, index) for index, found in held.items() for at, size in found]
+            shortest = _shortest_cover(spans, len(held))
+            length = sum(min(size for _, size in found) for found in held.values())
             score *= 1 + PROXIMITY * min(length / shortest, 1.0)
         if self.units:
             score *= 1 + HEADING * in_heading / len(self.units)
@@ -135,17 +129,22 @@ class Scorer:
             score *= PART
         return score
 
+    def _heading(self, section: int) -> str:
+        """A section's path normalized, once per search: a report's best passages often
+        share one."""
+        if section not in self._headings:
+            self._headings[section] = self.text.normalized_section(section)
+        return self._headings[section]
 
-def report_scores(
-    passage_scores: np.ndarray, report_of: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(reports, their scores) from the scores of their passages; `report_of` is sorted."""
-    if not len(report_of):
-        return report_of, np.zeros(0)
-    starts = np.flatnonzero(np.concatenate(([True], report_of[1:] != report_of[:-1])))
-    best = np.maximum.reduceat(passage_scores, starts)
-    rest = np.add.reduceat(passage_scores, starts) - best
-    return report_of[starts], best + 0.25 * np.minimum(rest, best)
+
+def report_scores(passage_scores: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Reports' scores from their passages': report i's are passage_scores[starts[i] :
+    starts[i + 1]] (`starts` ends with their number)."""
+    if not len(passage_scores):
+        return np.zeros(0)
+    best = np.maximum.reduceat(passage_scores, starts[:-1])
+    rest = np.add.reduceat(passage_scores, starts[:-1]) - best
+    return best + 0.25 * np.minimum(rest, best)
 
 
 def combined(scores: list[float]) -> float:

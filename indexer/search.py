@@ -295,16 +295,16 @@ class _Search:
             tier_of[reports] = number
         matched = union(tiers) if len(tiers) > 1 else tiers[0]
         exact, loose = self._hits(query, tier_of)
-        hits = union([exact, loose])
+        hits = _merged(exact, loose)
         scorer = self._scorer(query)
-        ranked = _Ranked(hits, scorer.base(hits), self.text.report_passage_start)
+        ranked = _Ranked(hits, scorer.base(hits), self.text.passage_report[hits])
         order, scores = self._ranked(query, scorer, matched, tier_of, ranked)
         page = order[self.request.offset : self.request.offset + self.request.limit]
         words = [(w.text, self._reports_with(*w.forms)) for w in query.words]
         return SearchResults(
             total_reports=len(matched),
             total_passages=len(hits),
-            facets=self._facets(matched, hits),
+            facets=self._facets(matched, ranked),
             results=[
                 self._report_hit(
                     int(matched[i]),
@@ -318,7 +318,7 @@ class _Search:
                 for i in page
             ],
             terms=query.highlighted,
-            tiers=self._tier_counts(query, tiers, exact, loose),
+            tiers=self._tier_counts(query, tiers, tier_of, ranked),
             words=[w.text for w in query.words],
             ignored=query.ignored,
             also_searched=query.also_searched,
@@ -415,48 +415,52 @@ class _Search:
         tier_of: np.ndarray,
         hits: _Ranked,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Positions into `matched` in result order, and each matched report's score.
+        """Positions into `matched` of the first offset + limit reports in result order, and
+        each matched report's score.
 
         Tiers first; within a tier, the score (or the year, newest first, when sorting by
         year), then the report with more hits, then the file name (by its rank: report ids
         follow the text index's segments). The first RERANKED reports are scored again on
-        their passages' text.
+        their passages' text. Only the reports that can reach the page are sorted
+        (`_first`): a sort of every matched report cost more than the rest of a search.
         """
-        report_of = self.text.passage_report[hits.passages]
         scores = np.zeros(len(matched))
-        reports, passage_based = report_scores(hits.base, report_of)
-        scores[np.searchsorted(matched, reports)] = passage_based
-        hit_counts = np.bincount(report_of, minlength=len(self.text.files))[matched]
+        hit_counts = np.zeros(len(matched), dtype=np.int64)
+        at = np.searchsorted(matched, hits.reports)
+        scores[at] = report_scores(hits.base, hits.starts)
+        hit_counts[at] = np.diff(hits.starts)
         tiers = tier_of[matched]
-        years = -np.asarray(self.text.report_year, dtype=np.int32)[matched]
         by_year = self.request.sort == "year" or not (query.required or query.free)
+        ints = [tiers]
+        if by_year:
+            ints.append(-np.asarray(self.text.report_year, dtype=np.int64)[matched])
         names = self.text.file_ranks()[matched]
-
-        def order() -> np.ndarray:
-            keys = [names, -hit_counts, -scores]
-            if by_year:
-                keys.append(years)
-            return np.lexsort([*keys, tiers])
-
-        ranked = order()
-        if not by_year and len(hits.passages):
-            for i in ranked[:RERANKED]:
-                best = hits.best(int(matched[i]), RERANKED_PASSAGES)
-                scores[i] = combined([scorer.full(p) for p in best])
-            ranked = order()
-        return ranked, scores
+        shown = self.request.offset + self.request.limit
+        if by_year or not len(hits.passages):
+            return _first(ints, scores, -hit_counts, names, shown), scores
+        # The reranked reports can only move among themselves and the next `shown`.
+        first = _first(ints, scores, -hit_counts, names, shown + RERANKED)
+        for i in first[:RERANKED]:
+            best = hits.best(int(matched[i]), RERANKED_PASSAGES)
+            scores[i] = combined([scorer.full(p) for p in best])
+        again = np.lexsort([names[first], -hit_counts[first], -scores[first], tiers[first]])
+        return first[again[:shown]], scores
 
     def _tier_counts(
-        self, query: QueryPlan, tiers: list[np.ndarray], exact: np.ndarray, loose: np.ndarray
+        self, query: QueryPlan, tiers: list[np.ndarray], tier_of: np.ndarray, hits: _Ranked
     ) -> list[TierCount]:
+        """Each tier's reports and passages: the hits of a tier's reports are its passages
+        (tier 1's hold a term as typed, the others' a word), so they are counted report by
+        report from the hits' runs, not passage by passage."""
         if not query.required and not query.free:
             return []
-        report_of = self.text.passage_report
-        counts = []
-        for number, reports in enumerate(tiers, 1):
-            passages = exact if number == 1 else loose[np.isin(report_of[loose], reports)]
-            counts.append(TierCount(number, TIER_NAMES[number], len(reports), len(passages)))
-        return counts
+        passages = np.bincount(
+            tier_of[hits.reports], weights=np.diff(hits.starts), minlength=len(tiers) + 1
+        )
+        return [
+            TierCount(number, TIER_NAMES[number], len(reports), int(passages[number]))
+            for number, reports in enumerate(tiers, 1)
+        ]
 
     def _suggestions(self, query: QueryPlan, contexts: list[str]) -> dict[str, list[str]]:
         """The archive's nearest strings (行政复议) for what occurs nowhere: a short term
@@ -470,17 +474,17 @@ class _Search:
             if (found := nearest_phrases(self.text, subject))
         }
 
-    def _facets(self, matched: np.ndarray, hits: np.ndarray) -> dict[str, list[FacetValue]]:
+    def _facets(self, matched: np.ndarray, hits: _Ranked) -> dict[str, list[FacetValue]]:
         """Each facet's values with their counts, most reports first, then by value."""
         text = self.text
         years = np.asarray(text.report_year, dtype=np.int64)[matched]
         year_counts = np.bincount(years)
         year_counts[:1] = 0  # year 0 is unknown
         # A report counts for a category when one of its hits lies in it: OR the hits'
-        # masks report by report (hits are sorted, so each report's are together), once.
-        report_of = text.passage_report[hits]
-        starts = np.flatnonzero(np.concatenate(([True], report_of[1:] != report_of[:-1])))
-        masks = np.bitwise_or.reduceat(text.passage_cats[hits], starts) if len(hits) else hits
+        # masks report by report (each report's hits are a run), once.
+        passages = hits.passages
+        cats = text.passage_cats[passages]
+        masks = np.bitwise_or.reduceat(cats, hits.starts[:-1]) if len(passages) else cats
         category_counts = np.array(
             [np.count_nonzero(masks & bit) for bit in CATEGORY_BITS.values()], dtype=np.int64
         )
@@ -544,16 +548,23 @@ class _Search:
 
 
 class _Ranked:
-    """The hits (sorted passages) with their scores from the postings, by report."""
+    """The hits (sorted passages) with their scores from the postings, by report: hits are
+    stored report by report, so each report's are a run, from `starts[i]` to `starts[i + 1]`
+    for `reports[i]`."""
 
-    def __init__(self, passages: np.ndarray, base: np.ndarray, report_start: np.ndarray):
+    def __init__(self, passages: np.ndarray, base: np.ndarray, report_of: np.ndarray):
         self.passages = passages
         self.base = base
-        self._report_start = report_start
+        bounds = np.flatnonzero(report_of[1:] != report_of[:-1]) + 1
+        self.starts = np.concatenate(([0], bounds, [len(passages)])) if len(passages) else [0]
+        self.starts = np.asarray(self.starts, dtype=np.int64)
+        self.reports = report_of[self.starts[:-1]]
 
     def _span(self, report: int) -> tuple[int, int]:
-        first, last = self._report_start[report], self._report_start[report + 1]
-        return int(np.searchsorted(self.passages, first)), int(np.searchsorted(self.passages, last))
+        at = int(np.searchsorted(self.reports, report))
+        if at == len(self.reports) or self.reports[at] != report:
+            return 0, 0
+        return int(self.starts[at]), int(self.starts[at + 1])
 
     def count(self, report: int) -> int:
         begin, end = self._span(report)
@@ -566,6 +577,44 @@ class _Ranked:
             return self.passages[begin:end].tolist()
         top = np.argsort(-self.base[begin:end], kind="stable")[:count]
         return self.passages[begin:end][top].tolist()
+
+
+def _first(
+    ints: list[np.ndarray],
+    scores: np.ndarray,
+    fewer_hits: np.ndarray,
+    names: np.ndarray,
+    count: int,
+) -> np.ndarray:
+    """The positions of the `count` first reports ordered by `ints` (tier, maybe year), the
+    score (highest first), `fewer_hits`, then `names`: what np.lexsort of them all gives.
+
+    A coarse key, monotone in that order (the ints folded into one, then the score), picks
+    the candidates in linear time: every report whose coarse key is at most the count-th
+    smallest, ties included; only those are sorted on the exact keys.
+    """
+    chosen = np.arange(len(names))
+    if count < len(names):
+        coarse = np.zeros(len(names), dtype=np.int64)
+        for key in ints:
+            low = int(key.min())
+            coarse = coarse * (int(key.max()) - low + 1) + (key - low)
+        high = float(scores.max())
+        ordered = coarse * (high - float(scores.min()) + 1) + (high - scores)
+        chosen = np.flatnonzero(ordered <= np.partition(ordered, count - 1)[count - 1])
+    keys = [names[chosen], fewer_hits[chosen], -scores[chosen], *(k[chosen] for k in ints[::-1])]
+    return chosen[np.lexsort(keys)[:count]]
+
+
+def _merged(exact: np.ndarray, loose: np.ndarray) -> np.ndarray:
+    """The hits, sorted: tier 1's and the other tiers' lie in different reports, so the two
+    sorted lists never share a passage, and a stable sort merges the two runs it finds in
+    linear time (a union would sort and look for duplicates)."""
+    if not len(loose):
+        return exact
+    hits = np.concatenate([exact, loose])
+    hits.sort(kind="stable")
+    return hits
 
 
 def _holds(reports: np.ndarray, report: int) -> bool:
@@ -587,15 +636,14 @@ def _facet(
     Sorted in NumPy, since a facet can have a thousand towns and this runs on every search;
     `ranks` (each name's place in sorted order) spares building an array of the names.
     """
-    present = np.flatnonzero(counts).tolist()
-    labels = [names[i] for i in present] if names is not None else [str(i) for i in present]
-    if not labels:
+    present = np.flatnonzero(counts)
+    if not len(present):
         return []
-    tie = ranks[present] if ranks is not None else np.array(labels)
-    present_counts = counts[present]
-    order = np.lexsort((tie, -present_counts)).tolist()
-    numbers = present_counts.tolist()
-    return [FacetValue(labels[i], numbers[i]) for i in order]
+    labels = names if names is not None else {i: str(i) for i in present.tolist()}
+    tie = ranks[present] if ranks is not None else np.array([labels[i] for i in present.tolist()])
+    ordered = present[np.lexsort((tie, -counts[present]))].tolist()
+    numbers = counts[ordered].tolist()
+    return [FacetValue(labels[i], n) for i, n in zip(ordered, numbers, strict=True)]
 
 
 def highlight_spans(norm_text: str, terms: list[str]) -> list[tuple[int, int]]:
