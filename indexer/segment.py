@@ -412,6 +412,8 @@ class Segment:
             if at == len(self.gram_codes) or self.gram_codes[at] != code:
                 return np.zeros(0, dtype=np.int64)
             lists.append(self.gram_passages[self.gram_offsets[at] : self.gram_offsets[at + 1]])
+        if len(lists) == 1:  # the postings themselves (mapped, read-only, uint32)
+            return lists[0]
         lists.sort(key=len)
         found = np.asarray(lists[0], dtype=np.int64)
         for other in lists[1:]:
