@@ -305,9 +305,9 @@ class _Search:
         tier_of = np.zeros(len(self.text.files), dtype=np.int8)
         for number, reports in enumerate(tiers, 1):
             tier_of[reports] = number
-        matched = union(tiers) if len(tiers) > 1 else tiers[0]
+        matched = union(tiers, len(self.text.files))
         exact, loose = self._hits(query, tier_of)
-        hits = union([exact, loose])
+        hits = union([exact, loose], self.text.passage_count)
         scorer = self._scorer(query)
         ranked = _Ranked(hits, scorer.base(hits), self.text.report_passage_start)
         order, scores = self._ranked(query, scorer, matched, tier_of, ranked)
@@ -387,8 +387,11 @@ class _Search:
             )
             return exact[tier_of[report_of[exact]] == 1], exact[:0]
         exact = self.found(*query.typed)
-        exact = exact[tier_of[report_of[exact]] == 1]
-        if not query.tiered:
+        # Tier 1's reports hold a term as typed: when they are all the reports that do, every
+        # such passage is in one (a lone term, no exclusion) and none need be looked at.
+        if np.count_nonzero(tier_of == 1) < len(self._reports_with(*query.typed)):
+            exact = exact[tier_of[report_of[exact]] == 1]
+        if not query.tiered or not np.any(tier_of > 1):
             return exact, exact[:0]
         forms = [form for word in query.words for form in word.forms]
         loose = self.found(*required, *forms)

@@ -36,7 +36,10 @@ def intersect(small: np.ndarray, large: np.ndarray) -> np.ndarray:
 
 def union(arrays: list[np.ndarray], size: int | None = None) -> np.ndarray:
     """The distinct values of several sorted arrays of distinct values, sorted; `size`, when
-    given, bounds the values (all are below it). One array is returned as it is."""
+    given, bounds the values (all are below it). One array (or one not empty) is returned as
+    it is."""
+    if len(arrays) > 1:
+        arrays = [values for values in arrays if len(values)] or arrays[:1]
     if len(arrays) == 1:
         return arrays[0]
     total = sum(len(a) for a in arrays)

@@ -351,8 +351,9 @@ class TextIndex:
         ends = [*self._firsts[1:], self.passage_count]
         for part, end in zip(self.parts, ends, strict=False):  # no parts: no ends either
             if scope is not None and not exact:
-                ids = np.flatnonzero(scope[part.first_passage : end]) + part.first_passage
-                if len(ids) <= SCOPE_TESTED:
+                within = scope[part.first_passage : end]
+                if np.count_nonzero(within) <= SCOPE_TESTED:
+                    ids = np.flatnonzero(within) + part.first_passage
                     found.append(ids[part.segment.holding(term, part.local_of(ids))])
                     continue
             local = part.segment.containing(term)
