@@ -250,16 +250,22 @@ class _Search:
     def _scope(self, request: SearchRequest, section: SectionFilter | None) -> np.ndarray | None:
         """The passages the filters allow, as a mask; None when nothing is filtered."""
         text = self.text
+        places = [
+            (normalize(value.strip()), names, ids)
+            for value, names, ids in (
+                (request.town, text.towns, text.report_town),
+                (request.county, text.counties, text.report_county),
+            )
+            if value and value.strip()
+        ]
+        dated = bool(request.year_from or request.year_to)
+        if not (places or dated or section):
+            return None  # spares a pass over every passage (1.6 million at 100,000 reports)
         reports = np.ones(len(text.files), dtype=bool)
-        for value, names, ids in (
-            (request.town, text.towns, text.report_town),
-            (request.county, text.counties, text.report_county),
-        ):
-            if value and value.strip():
-                prefix = normalize(value.strip())
-                wanted = [i for i, name in enumerate(names) if name.startswith(prefix)]
-                reports &= np.isin(ids, wanted)
-        if request.year_from or request.year_to:
+        for prefix, names, ids in places:
+            wanted = [i for i, name in enumerate(names) if name.startswith(prefix)]
+            reports &= np.isin(ids, wanted)
+        if dated:
             years = np.asarray(text.report_year)
             first, last = request.year_from or FIRST_YEAR, request.year_to or LAST_YEAR
             reports &= (years >= first) & (years <= last)
