@@ -46,6 +46,9 @@ TERM_CACHE_IDS = 4_000_000
 # In-scope passages of a segment up to which a term is tested in each (about 1 µs each)
 # rather than found from its pair's positions (tens of ms for a common pair at 100,000 reports).
 SCOPE_TESTED = 2_000
+# A scope holding at most 1/NARROW_SCOPE of a segment's passages (a year, a part of the
+# reports) is handed to the segment, which then reads the text only at positions in it.
+NARROW_SCOPE = 4
 _GENERATION = re.compile(r"text-(\d+)\.json")
 
 
@@ -124,6 +127,14 @@ class _Part:
         ids = self.to_global[local]
         keep = ids >= 0
         return local[keep], ids[keep]
+
+    def local_scope(self, within: np.ndarray) -> np.ndarray:
+        """A mask over the live passages (a scope's slice) as a mask over the segment's."""
+        if self.live_passages is None:
+            return within
+        local = np.zeros(len(self.segment.passage_report), dtype=bool)
+        local[self.live_passages] = within
+        return local
 
     def local_of(self, passages: np.ndarray) -> np.ndarray:
         offset = np.asarray(passages, dtype=np.int64) - self.first_passage
@@ -350,13 +361,17 @@ class TextIndex:
         exact = exact_by_postings(term)
         ends = [*self._firsts[1:], self.passage_count]
         for part, end in zip(self.parts, ends, strict=False):  # no parts: no ends either
+            narrow = None
             if scope is not None and not exact:
                 within = scope[part.first_passage : end]
-                if np.count_nonzero(within) <= SCOPE_TESTED:
+                count = np.count_nonzero(within)
+                if count <= SCOPE_TESTED:
                     ids = np.flatnonzero(within) + part.first_passage
                     found.append(ids[part.segment.holding(term, part.local_of(ids))])
                     continue
-            local = part.segment.containing(term)
+                if count * NARROW_SCOPE <= len(within):
+                    narrow = part.local_scope(within)
+            local = part.segment.containing(term, narrow)
             if part.to_global is not None:
                 local = part.to_global[local]
                 found.append(local[local >= 0])
