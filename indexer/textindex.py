@@ -469,7 +469,6 @@ _COLUMNS = (
     "report_county",
     "report_length",
 )
-_NONE = np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
