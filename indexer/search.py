@@ -242,22 +242,30 @@ class _Search:
         self.scope = self._scope(request, section)
         # the same passages as sorted ids, for the steps that walk them rather than mask
         self.in_scope = None if self.scope is None else np.flatnonzero(self.scope)
-        self._found: dict[str, np.ndarray] = {}
-        self._reports: dict[str, np.ndarray] = {}
+        # by form, and by the forms asked for together: a word's forms are asked for again
+        # and again (tiers, hits, scoring), and their union costs a pass over the passages
+        self._found: dict[tuple[str, ...], np.ndarray] = {}
+        self._reports: dict[tuple[str, ...], np.ndarray] = {}
 
     def _scope(self, request: SearchRequest, section: SectionFilter | None) -> np.ndarray | None:
         """The passages the filters allow, as a mask; None when nothing is filtered."""
         text = self.text
+        places = [
+            (normalize(value.strip()), names, ids)
+            for value, names, ids in (
+                (request.town, text.towns, text.report_town),
+                (request.county, text.counties, text.report_county),
+            )
+            if value and value.strip()
+        ]
+        dated = bool(request.year_from or request.year_to)
+        if not (places or dated or section):
+            return None  # spares a pass over every passage (1.6 million at 100,000 reports)
         reports = np.ones(len(text.files), dtype=bool)
-        for value, names, ids in (
-            (request.town, text.towns, text.report_town),
-            (request.county, text.counties, text.report_county),
-        ):
-            if value and value.strip():
-                prefix = normalize(value.strip())
-                wanted = [i for i, name in enumerate(names) if name.startswith(prefix)]
-                reports &= np.isin(ids, wanted)
-        if request.year_from or request.year_to:
+        for prefix, names, ids in places:
+            wanted = [i for i, name in enumerate(names) if name.startswith(prefix)]
+            reports &= np.isin(ids, wanted)
+        if dated:
             years = np.asarray(text.report_year)
             first, last = request.year_from or FIRST_YEAR, request.year_to or LAST_YEAR
             reports &= (years >= first) & (years <= last)
@@ -266,23 +274,33 @@ class _Search:
             bits = sum(CATEGORY_BITS[name] for name in section.categories)
             passages &= (np.asarray(text.passage_cats) & bits) != 0
         if section and section.heading_words:
-            passages &= np.isin(text.passage_section, text.section_ids_with(section.heading_words))
+            # a table over the sections (its last entry for -1, none) rather than np.isin,
+            # which sorts the 1.6 million passages' sections at 100,000 reports
+            chosen = np.zeros(text.section_count + 1, dtype=bool)
+            chosen[text.section_ids_with(section.heading_words)] = True
+            passages &= chosen[text.passage_section]
         return None if passages.all() else passages
 
     def found(self, *forms: str) -> np.ndarray:
         """The passages in scope (sorted) holding any of `forms`."""
-        for form in forms:
-            if form not in self._found:
-                self._found[form] = self.text.containing(form, self.scope)
-        return union([self._found[form] for form in forms])
+        if forms not in self._found:
+            for form in forms:
+                if (form,) not in self._found:
+                    self._found[form,] = self.text.containing(form, self.scope)
+            found = [self._found[form,] for form in dict.fromkeys(forms)]
+            self._found[forms] = union(found, self.text.passage_count)
+        return self._found[forms]
 
     def _reports_with(self, *forms: str) -> np.ndarray:
         """The reports (sorted) whose scope holds any of `forms`: passages are stored report
         by report, so a passage list maps to a sorted report list."""
-        for form in forms:
-            if form not in self._reports:
-                self._reports[form] = distinct(self.text.passage_report[self.found(form)])
-        return union([self._reports[form] for form in forms])
+        if forms not in self._reports:
+            for form in forms:
+                if (form,) not in self._reports:
+                    self._reports[form,] = distinct(self.text.passage_report[self.found(form)])
+            found = [self._reports[form,] for form in dict.fromkeys(forms)]
+            self._reports[forms] = union(found, len(self.text.files))
+        return self._reports[forms]
 
     def results(self, query: QueryPlan) -> SearchResults:
         absent = [w.text for w in query.words if not len(self._reports_with(*w.forms))]
@@ -293,7 +311,7 @@ class _Search:
         tier_of = np.zeros(len(self.text.files), dtype=np.int8)
         for number, reports in enumerate(tiers, 1):
             tier_of[reports] = number
-        matched = union(tiers) if len(tiers) > 1 else tiers[0]
+        matched = union(tiers, len(self.text.files))
         exact, loose = self._hits(query, tier_of)
         hits = _merged(exact, loose)
         scorer = self._scorer(query)
@@ -375,8 +393,11 @@ class _Search:
             )
             return exact[tier_of[report_of[exact]] == 1], exact[:0]
         exact = self.found(*query.typed)
-        exact = exact[tier_of[report_of[exact]] == 1]
-        if not query.tiered:
+        # Tier 1's reports hold a term as typed: when they are all the reports that do, every
+        # such passage is in one (a lone term, no exclusion) and none need be looked at.
+        if np.count_nonzero(tier_of == 1) < len(self._reports_with(*query.typed)):
+            exact = exact[tier_of[report_of[exact]] == 1]
+        if not query.tiered or not np.any(tier_of > 1):
             return exact, exact[:0]
         forms = [form for word in query.words for form in word.forms]
         loose = self.found(*required, *forms)

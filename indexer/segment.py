@@ -412,6 +412,8 @@ class Segment:
             if at == len(self.gram_codes) or self.gram_codes[at] != code:
                 return np.zeros(0, dtype=np.int64)
             lists.append(self.gram_passages[self.gram_offsets[at] : self.gram_offsets[at + 1]])
+        if len(lists) == 1:  # the postings themselves (mapped, read-only, uint32)
+            return lists[0]
         lists.sort(key=len)
         found = np.asarray(lists[0], dtype=np.int64)
         for other in lists[1:]:
@@ -420,20 +422,25 @@ class Segment:
                 break
         return found
 
-    def containing(self, term: str) -> np.ndarray:
-        """The passages (sorted local ids) holding `term`, deleted ones included."""
+    def containing(self, term: str, scope: np.ndarray | None = None) -> np.ndarray:
+        """The passages (sorted local ids) holding `term`, deleted ones included; with `scope`
+        (a mask over the segment's passages), only those in it."""
         if exact_by_postings(term):
-            return self.candidates(gram_codes(term))
-        if len(term) == 1:  # beyond the BMP: its code is shared, and such text is rare
             found = self.candidates(gram_codes(term))
-            return found[self.holding(term, found)]
-        return self._by_positions(term)
+        elif len(term) == 1:  # beyond the BMP: its code is shared, and such text is rare
+            found = self.candidates(gram_codes(term))
+            found = found[self.holding(term, found)]
+        else:
+            return self._by_positions(term, scope)
+        return found if scope is None else found[scope[found]]
 
-    def _by_positions(self, term: str) -> np.ndarray:
+    def _by_positions(self, term: str, scope: np.ndarray | None = None) -> np.ndarray:
         """The passages holding `term` (two or more characters), from the positions of its
         rarest pair: each shifted to where the term would start and checked byte by byte,
         one NumPy gather per byte over all of them (a match cannot cross passages: the text
-        between them is a newline)."""
+        between them is a newline). Reading the text at a position costs a cache miss or
+        two, most of the lookup: with a `scope`, only the positions in its passages are read.
+        """
         needle = term.encode("utf-8")
         points = _points(term)
         codes = np.array(_pair_codes(term), dtype=self.gram_codes.dtype)  # int64 copies gram_codes
@@ -453,6 +460,8 @@ class Segment:
             starts -= shift
         data = self._bytes
         starts = starts[(starts >= 0) & (starts <= len(data) - len(needle))]
+        if scope is not None:
+            starts = starts[scope[np.searchsorted(self.passage_start, starts, side="right") - 1]]
         # UTF-8 continuation bytes first: a lead byte tells little (3 values cover most CJK).
         for offset in sorted(
             (j for j in range(len(needle)) if j not in known), key=lambda j: needle[j] >= 0xC0

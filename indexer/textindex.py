@@ -46,6 +46,9 @@ TERM_CACHE_IDS = 4_000_000
 # In-scope passages of a segment up to which a term is tested in each (about 1 µs each)
 # rather than found from its pair's positions (tens of ms for a common pair at 100,000 reports).
 SCOPE_TESTED = 2_000
+# A scope holding at most 1/NARROW_SCOPE of a segment's passages (a year, a part of the
+# reports) is handed to the segment, which then reads the text only at positions in it.
+NARROW_SCOPE = 4
 _GENERATION = re.compile(r"text-(\d+)\.json")
 
 
@@ -124,6 +127,14 @@ class _Part:
         ids = self.to_global[local]
         keep = ids >= 0
         return local[keep], ids[keep]
+
+    def local_scope(self, within: np.ndarray) -> np.ndarray:
+        """A mask over the live passages (a scope's slice) as a mask over the segment's."""
+        if self.live_passages is None:
+            return within
+        local = np.zeros(len(self.segment.passage_report), dtype=bool)
+        local[self.live_passages] = within
+        return local
 
     def local_of(self, passages: np.ndarray) -> np.ndarray:
         offset = np.asarray(passages, dtype=np.int64) - self.first_passage
@@ -350,14 +361,23 @@ class TextIndex:
         exact = exact_by_postings(term)
         ends = [*self._firsts[1:], self.passage_count]
         for part, end in zip(self.parts, ends, strict=False):  # no parts: no ends either
+            narrow = None
             if scope is not None and not exact:
-                ids = np.flatnonzero(scope[part.first_passage : end]) + part.first_passage
-                if len(ids) <= SCOPE_TESTED:
+                within = scope[part.first_passage : end]
+                count = np.count_nonzero(within)
+                if count <= SCOPE_TESTED:
+                    ids = np.flatnonzero(within) + part.first_passage
                     found.append(ids[part.segment.holding(term, part.local_of(ids))])
                     continue
-            ids = part.globals_of(part.segment.containing(term))[1]
-            found.append(ids if scope is None else ids[scope[ids]])
-        return np.concatenate(found) if len(found) > 1 else (found or [_NONE])[0]
+                if count * NARROW_SCOPE <= len(within):
+                    narrow = part.local_scope(within)
+            local = part.segment.containing(term, narrow)
+            if part.to_global is not None:
+                local = part.to_global[local]
+                found.append(local[local >= 0])
+            else:
+                found.append(_Shifted(local, part.first_passage))
+        return _joined_ids(found, scope)
 
     def pair_postings(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, _Part]]:
         """Each segment's postings (codes, offsets, passages) and its part, for suggestions,
@@ -449,7 +469,33 @@ _COLUMNS = (
     "report_county",
     "report_length",
 )
-_NONE = np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _Shifted:
+    """A segment's local passage ids (all live), still to be moved up to global ids."""
+
+    local: np.ndarray
+    offset: int
+
+    def __len__(self) -> int:
+        return len(self.local)
+
+
+def _joined_ids(pieces: list[np.ndarray | _Shifted], scope: np.ndarray | None) -> np.ndarray:
+    """The segments' passage ids as one sorted int64 array, only those in `scope` (a mask) if
+    given: written once into the result (a common character's postings are a million ids at
+    100,000 reports: each copy of them costs a millisecond)."""
+    joined = np.empty(sum(len(piece) for piece in pieces), dtype=np.int64)
+    at = 0
+    for piece in pieces:
+        end = at + len(piece)
+        if isinstance(piece, _Shifted):
+            np.add(piece.local, piece.offset, out=joined[at:end], dtype=np.int64)
+        else:
+            joined[at:end] = piece
+        at = end
+    return joined if scope is None else joined[scope[joined]]
 
 
 def _starts(lengths: list[np.ndarray]) -> np.ndarray:

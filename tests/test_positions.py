@@ -85,6 +85,11 @@ def test_terms_are_found_in_the_passages_a_scan_finds(segments, data):
             # a scope too wide to test passage by passage: the positions, then the scope
             with patch.object(textindex, "SCOPE_TESTED", 0):
                 assert index._containing(term, scope.astype(bool)).tolist() == in_scope, term
+                # the scope handed to every segment, deletions and all: the text is read only
+                # at positions in it
+                with patch.object(textindex, "NARROW_SCOPE", 0):
+                    narrow = index._containing(term, scope.astype(bool))
+                    assert narrow.tolist() == in_scope, term
 
 
 def test_positions_list_every_occurrence_of_a_pair_in_text_order(tmp_path):
