@@ -555,8 +555,10 @@ def test_a_merge_killed_at_random_moments_loses_nothing(tmp_path):
     kills = runs = 0
     while kills < 6:
         runs += 1
-        assert runs < 20, f"only {kills} kills in {runs} runs"
-        delay = rng.uniform(startup * 0.8, whole * 1.1)
+        assert runs < 30, f"only {kills} kills in {runs} runs"
+        # A merge is a fraction of a run (about 0.2 of 1 s): kill before its measured end,
+        # or under load most runs finish first.
+        delay = rng.uniform(startup * 0.8, whole)
         killed, _ = run_and_kill(optimize_command(index_dir), delay)
         kills += killed
         assert_answers_as_the_archive(archive, index_dir)
