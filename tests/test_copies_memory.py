@@ -14,13 +14,15 @@ from indexer.copies import compute
 from indexer.textindex import TextIndex, existing_generations
 
 
-def _resident_text_kb() -> int:
-    """Resident kB of this process's mappings of segments' passages.txt (/proc/self/smaps)."""
+def _resident_text_kb(index: Path) -> int:
+    """Resident kB of this process's mappings of `index`'s passages.txt files (other tests
+    may leave other indexes mapped), from /proc/self/smaps."""
+    prefix = str(index.resolve()) + "/"
     total, counting = 0, False
     for line in Path("/proc/self/smaps").read_text().splitlines():
         fields = line.split()
         if "-" in fields[0] and len(fields) >= 5:  # a mapping's header line
-            counting = line.endswith("/passages.txt")
+            counting = fields[-1].startswith(prefix) and line.endswith("/passages.txt")
         elif counting and fields[0] == "Rss:":
             total += int(fields[1])
     return total
@@ -34,10 +36,10 @@ def test_the_computation_releases_each_segments_text_and_gives_the_same_arrays(t
     segments = [part.segment for part in text.parts]
     assert len(segments) > 1
     assert sum(bytes(s.text).count(b"\n") for s in segments) > 0  # every page read: resident
-    assert _resident_text_kb() > 0
+    assert _resident_text_kb(index) > 0
 
     first = compute(text)
-    assert _resident_text_kb() == 0
+    assert _resident_text_kb(index) == 0
     again = compute(text)  # from pages read back from the files
     assert first.keys() == again.keys()
     for name, array in first.items():
