@@ -39,6 +39,8 @@ def _system_row(name: str, figure: dict, agreement: dict, total: int) -> list[st
     build_rss = None if build.get("in_search_process") else build.get("peak_rss_kb")
     children = build.get("children_peak_rss_kb") or 0
     build_rss_text = _f(build_rss, 0, 1024)
+    if build_rss is not None and build.get("own_peak_rss_kb"):
+        build_rss_text += f" ({_f(build['own_peak_rss_kb'], 0, 1024)} own)"
     if build_rss is not None and children > (build_rss or 0) // 10:
         build_rss_text += f" (+{_f(children, 0, 1024)})"
     agree = agreement.get(name)

@@ -21,6 +21,7 @@ import shutil
 import sqlite3
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -255,10 +256,52 @@ def product_update(archive: Path, index_dir: Path, fresh: bool) -> dict:
                 shutil.rmtree(target)
             else:
                 target.unlink(missing_ok=True)
-    started = time.perf_counter()
-    summary = update_index(archive, index_dir)
-    seconds = time.perf_counter() - started
-    return {"seconds": seconds, "summary": summary.line(), "failed": summary.failed, **_peaks()}
+    with _MemorySampler() as sampled:
+        started = time.perf_counter()
+        summary = update_index(archive, index_dir)
+        seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "summary": summary.line(),
+        "failed": summary.failed,
+        **_peaks(),
+        "own_peak_rss_kb": sampled.own_peak_kb or None,
+        "file_peak_rss_kb": sampled.file_peak_kb or None,
+    }
+
+
+class _MemorySampler:
+    """The most private (RssAnon) and file-backed (RssFile) memory seen in this process, read
+    from /proc/self/status every `interval` s by a daemon thread.
+
+    VmHWM counts the pages of mapped segment files a merge or a copy reads (the kernel drops
+    them when memory is short, and other processes share them); the build's own peak is
+    what must fit in RAM. Each maximum is of its own series: they need not coincide."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.own_peak_kb = 0
+        self.file_peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> _MemorySampler:
+        self._sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def _sample(self) -> None:
+        self.own_peak_kb = max(self.own_peak_kb, _status_kb("RssAnon") or 0)
+        self.file_peak_kb = max(self.file_peak_kb, _status_kb("RssFile") or 0)
 
 
 def _run_queries(answer: Callable[[Query], dict], queries: list[Query], repeat: int) -> dict:

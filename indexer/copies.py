@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import re
 import shutil
 import threading
@@ -296,6 +297,8 @@ def report_digests(text: TextIndex, previous: Copies | None = None) -> np.ndarra
             dtype=np.uint64,
             count=int(todo.sum()),
         )
+        del body
+        _release(segment.text)
         digests.append(found)
     return np.concatenate(digests) if digests else np.zeros(0, dtype=np.uint64)
 
@@ -345,9 +348,18 @@ def _split(text: TextIndex, reports: np.ndarray) -> Sentences:
                 passage + part.first_passage if part.to_global is None else part.to_global[passage]
             )
             pieces.append(rows._replace(passage=passage))
+        _release(segment.text)
     if not pieces:
         return sentence_rows("")
     return Sentences(*(np.concatenate(column) for column in zip(*pieces, strict=True)))
+
+
+def _release(text: bytes | mmap.mmap) -> None:
+    """Drop a segment's text, read once here, from this process's resident pages (they stay
+    in the page cache, and are read again if touched): a full build reads every segment's
+    text, 2.8 GB at 300,000 reports, and mapped pages count in the build's peak RSS."""
+    if isinstance(text, mmap.mmap):
+        text.madvise(mmap.MADV_DONTNEED)
 
 
 def _runs(local: np.ndarray) -> list[np.ndarray]:

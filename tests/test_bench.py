@@ -45,6 +45,9 @@ def test_benchmark_end_to_end(tmp_path):
     product = systems["product"]
     for build in (product["build"], product["noop_update"], product["update_1pct"]):
         assert build["seconds"] > 0 and build["peak_rss_kb"] > 0 and not build["failed"]
+        # the build's own (anonymous) and file-backed peaks, sampled: each part of VmHWM
+        assert 0 < build["own_peak_rss_kb"] < build["peak_rss_kb"]
+        assert 0 < build["file_peak_rss_kb"] < build["peak_rss_kb"]
     assert product["update_1pct"]["files_changed"] == 1
     assert "1 updated" in product["update_1pct"]["summary"]
     assert "0 added, 0 updated" in product["noop_update"]["summary"]
